@@ -1,0 +1,1 @@
+"""The ``msinet`` command-line tool."""

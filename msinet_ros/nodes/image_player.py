@@ -1,0 +1,60 @@
+"""``image_player``: publish the images of a folder as a camera would (``sensor_msgs/Image``)."""
+
+from pathlib import Path
+
+from rclpy.node import Node
+from sensor_msgs.msg import Image
+
+from .ros_parameters import declare_all
+from .runner import main_for
+from ..errors import ParameterError
+from ..imaging import list_images, read_rgb, rgb8_fields
+from ..parameters import IMAGE_PLAYER
+
+
+class ImagePlayer(Node):
+    """Publish ``image`` (rgb8) from a folder at a fixed rate, optionally looping."""
+
+    def __init__(self):
+        super().__init__('image_player')
+        params = declare_all(self, IMAGE_PLAYER)
+        if not params['folder']:
+            raise ParameterError(
+                "parameter 'folder' is empty: pass --ros-args -p folder:=/path/to/images")
+        self._files = list_images(Path(params['folder']).expanduser())
+        self._max_width = params['max_width']
+        self._loop = params['loop']
+        self._frame_id = params['frame_id']
+        self._index = 0
+        self._pub = self.create_publisher(Image, 'image', 5)
+        self._timer = self.create_timer(1.0 / params['rate'], self._tick)
+        self.add_post_set_parameters_callback(self._on_params_set)
+        self.get_logger().info(
+            f'publishing {len(self._files)} images from {params["folder"]} at '
+            f'{params["rate"]} Hz on {self._pub.topic_name}')
+
+    def _on_params_set(self, params) -> None:
+        for param in params:
+            if param.name == 'rate':
+                self._timer.timer_period_ns = int(1e9 / param.value)
+                self._timer.reset()
+
+    def _tick(self) -> None:
+        if self._index >= len(self._files):
+            if not self._loop:
+                self._timer.cancel()
+                self.get_logger().info('all images published; not looping')
+                return
+            self._index = 0
+        path = self._files[self._index]
+        self._index += 1
+        fields = rgb8_fields(read_rgb(path, self._max_width))
+        msg = Image(height=fields.height, width=fields.width, encoding=fields.encoding,
+                    is_bigendian=fields.is_bigendian, step=fields.step)
+        msg.data = fields.data
+        msg.header.stamp = self.get_clock().now().to_msg()
+        msg.header.frame_id = self._frame_id
+        self._pub.publish(msg)
+
+
+main = main_for('image_player', ImagePlayer)

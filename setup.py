@@ -1,0 +1,33 @@
+"""Install the msinet_ros ament_python package."""
+
+from glob import glob
+
+from setuptools import find_packages, setup
+
+PACKAGE = 'msinet_ros'
+
+setup(
+    name=PACKAGE,
+    version='0.1.0',
+    packages=find_packages(exclude=['test', 'test.*']),
+    data_files=[
+        ('share/ament_index/resource_index/packages', [f'resource/{PACKAGE}']),
+        (f'share/{PACKAGE}', ['package.xml']),
+        (f'share/{PACKAGE}/launch', glob('launch/*.launch.py')),
+        (f'share/{PACKAGE}/config', glob('config/*.yaml') + glob('config/*.xml')
+         + glob('config/*.rviz')),
+    ],
+    install_requires=['setuptools'],
+    extras_require={'test': ['pytest']},
+    zip_safe=True,
+    maintainer='msinet_ros developers',
+    maintainer_email='msinet-ros@example.org',
+    description='MSI-Net visual saliency for ROS 2',
+    license='MIT',
+    entry_points={
+        'console_scripts': [
+            'msinet = msinet_ros.cli.main:main',
+            'image_player = msinet_ros.nodes.image_player:main',
+        ],
+    },
+)

@@ -1,0 +1,41 @@
+"""Fixtures for integration tests (they start the installed executables over real DDS)."""
+
+import os
+from typing import Callable, Iterator, List
+
+import pytest
+
+pytest.importorskip('rclpy', reason='rclpy is not installed')
+
+from ros_helpers import installed_executable, NodeProcess, Probe, share_dir  # noqa: E402
+
+# Large images between processes need the shipped Fast DDS profile (see config/); every
+# process of the test session, the probe and the nodes it starts, uses it.
+os.environ['FASTDDS_DEFAULT_PROFILES_FILE'] = str(share_dir() / 'config' /
+                                                  'fastdds_large_images.xml')
+
+
+@pytest.fixture
+def start_node(tmp_path) -> Iterator[Callable[..., NodeProcess]]:
+    """Start an installed executable with ROS arguments; stop it at the end of the test."""
+    started: List[NodeProcess] = []
+
+    def start(executable: str, *ros_args: str) -> NodeProcess:
+        args = [str(installed_executable(executable))]
+        if ros_args:
+            args += ['--ros-args', *ros_args]
+        node = NodeProcess(args, tmp_path / f'{executable}-{len(started)}.log')
+        started.append(node)
+        return node
+
+    yield start
+    for node in started:
+        node.stop()
+
+
+@pytest.fixture
+def probe() -> Iterator[Probe]:
+    """Provide a probe node in its own context, shut down after the test."""
+    p = Probe()
+    yield p
+    p.close()

@@ -1,0 +1,35 @@
+"""Parameter specs: validation and the README tables generated from them."""
+
+from pathlib import Path
+
+from msinet_ros.errors import ParameterError
+from msinet_ros.parameters import markdown_table, NODES, ParamSpec
+import pytest
+
+
+README = Path(__file__).resolve().parents[2] / 'README.md'
+
+
+def test_check_accepts_valid_and_rejects_wrong_type_range_and_choice():
+    rate = ParamSpec('rate', 1.0, 'r', limits=(0.5, 2.0))
+    assert rate.check(2.0) == 2.0
+    with pytest.raises(ParameterError, match='outside'):
+        rate.check(2.5)
+    with pytest.raises(ParameterError, match='must be a double'):
+        rate.check(1)
+    backend = ParamSpec('backend', 'a', 'b', choices=('a', 'b'))
+    with pytest.raises(ParameterError, match='not one of a, b'):
+        backend.check('c')
+
+
+def test_every_default_is_valid():
+    for specs in NODES.values():
+        for spec in specs:
+            assert spec.check(spec.default) == spec.default
+
+
+def test_readme_tables_match_the_declarations():
+    readme = README.read_text()
+    for name, specs in NODES.items():
+        assert markdown_table(specs) in readme, (
+            f'README parameter table of {name} is stale: paste `msinet params {name}`')
