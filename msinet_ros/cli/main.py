@@ -9,11 +9,11 @@ import argparse
 import sys
 from typing import Optional, Sequence
 
-from . import doctor, params
+from . import doctor, export, import_cmd, params
 from .. import __version__
 from ..errors import MsinetError
 
-SUBCOMMANDS = (doctor, params)
+SUBCOMMANDS = (import_cmd, export, params, doctor)
 
 
 def build_parser() -> argparse.ArgumentParser:

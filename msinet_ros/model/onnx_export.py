@@ -1,0 +1,161 @@
+"""
+Build MSI-Net as an ONNX graph (opset 17) directly from :data:`architecture.OPS`.
+
+Built with the onnx package's own helpers, so every op has exactly the intended semantics:
+TF1 ``resize_bilinear`` becomes ``Resize`` with ``coordinate_transformation_mode='asymmetric'``,
+the stride-1 ``same`` max pools a single ``MaxPool`` with pads ``[0, 0, 1, 1]``, and no shape
+computation is left in the graph (sizes are fixed at export, the batch may stay dynamic).
+
+Input ``image``: float32 ``[B, 3, H, W]``, RGB 0..255. Output ``saliency``: float32
+``[B, 1, H, W]`` in 0..1. The FP16 variant keeps fp32 inputs and outputs, runs the
+convolutions in fp16 and keeps the reductions (global average pool, min-max normalisation,
+whose 1e-7 is subnormal in fp16) in fp32.
+"""
+
+import hashlib
+from pathlib import Path
+from typing import Dict, List, Mapping, Optional
+
+import numpy as np
+
+from .architecture import (check_input_size, feature_sizes, IMAGENET_MEAN, NORMALIZE_EPS, OPS,
+                           parameter_count)
+from .weights import validate
+from .. import __version__
+from ..atomic import atomic_path
+from ..errors import require
+
+OPSET = 17
+INPUT_NAME = 'image'
+OUTPUT_NAME = 'saliency'
+
+
+def weights_digest(weights: Mapping[str, np.ndarray]) -> str:
+    """Return a SHA-256 over the tensors' names and float32 bytes (independent of file format)."""
+    digest = hashlib.sha256()
+    for name in sorted(weights):
+        digest.update(name.encode())
+        digest.update(np.ascontiguousarray(weights[name], dtype=np.float32).tobytes())
+    return digest.hexdigest()
+
+
+def build(weights: Mapping[str, np.ndarray], height: int, width: int,
+          batch: Optional[int] = 1, fp16: bool = False,
+          metadata: Optional[Mapping[str, str]] = None):
+    """
+    Return the ``onnx.ModelProto`` of MSI-Net for one input size.
+
+    ``batch`` is a fixed batch size, or ``None`` for a dynamic batch dimension. ``metadata``
+    (e.g. the weights file's) is recorded in the model's metadata properties together with the
+    export settings.
+    """
+    onnx = require('onnx', 'install it with `pip install onnx`')
+    from onnx import helper, numpy_helper, TensorProto
+
+    check_input_size(height, width)
+    weights = validate(weights)
+    sizes = feature_sizes(height, width)
+    conv_type = np.float16 if fp16 else np.float32
+    nodes: List = []
+    inits: List = []
+    names: Dict[str, str] = {}  # op name -> ONNX tensor holding its output
+
+    def const(name: str, value: np.ndarray) -> str:
+        inits.append(numpy_helper.from_array(value, name))
+        return name
+
+    def node(op_type: str, inputs: List[str], output: str, **attrs) -> str:
+        nodes.append(helper.make_node(op_type, inputs, [output], name=output, **attrs))
+        return output
+
+    def cast(src: str, to_fp16: bool, name: str) -> str:
+        return node('Cast', [src], name, to=TensorProto.FLOAT16 if to_fp16 else TensorProto.FLOAT)
+
+    for op in OPS:
+        src = [names[i] for i in op.inputs]
+        if op.kind == 'input':
+            out = INPUT_NAME
+        elif op.kind == 'subtract_mean':
+            mean = const('imagenet_mean', np.array(IMAGENET_MEAN, np.float32).reshape(1, 3, 1, 1))
+            out = node('Sub', [src[0], mean], op.name)
+            if fp16:
+                out = cast(out, True, f'{op.name}/fp16')
+        elif op.kind == 'conv':
+            pad = op.dilation * (op.kernel - 1) // 2
+            kernel = weights[f'{op.name}/kernel'].transpose(3, 2, 0, 1)  # HWIO -> OIHW
+            out = node('Conv', [src[0], const(f'{op.name}/kernel', kernel.astype(conv_type)),
+                                const(f'{op.name}/bias',
+                                      weights[f'{op.name}/bias'].astype(conv_type))],
+                       f'{op.name}/conv' if op.relu else op.name,
+                       kernel_shape=[op.kernel, op.kernel], dilations=[op.dilation] * 2,
+                       pads=[pad] * 4, strides=[1, 1])
+            if op.relu:
+                out = node('Relu', [out], op.name)
+        elif op.kind == 'pool':
+            pads = [0, 0, 0, 0] if op.stride == 2 else [0, 0, 1, 1]  # TF 'same': bottom/right
+            out = node('MaxPool', src, op.name, kernel_shape=[2, 2],
+                       strides=[op.stride] * 2, pads=pads)
+        elif op.kind == 'concat':
+            out = node('Concat', src, op.name, axis=1)
+        elif op.kind == 'global_mean':
+            pooled_in = cast(src[0], False, f'{op.name}/fp32') if fp16 else src[0]
+            out = node('GlobalAveragePool', [pooled_in], op.name)
+            if fp16:
+                out = cast(out, True, f'{op.name}/fp16')
+        elif op.kind == 'broadcast':
+            h, w = sizes[op.name]
+            shape = const(f'{op.name}/shape', np.array([1, 1, h, w], np.int64))
+            out = node('Expand', [src[0], shape], op.name)
+        elif op.kind == 'upsample':
+            scales = const(f'{op.name}/scales', np.array([1, 1, 2, 2], np.float32))
+            out = node('Resize', [src[0], '', scales], op.name, mode='linear',
+                       coordinate_transformation_mode='asymmetric')
+        elif op.kind == 'normalize':
+            x = cast(src[0], False, f'{op.name}/fp32') if fp16 else src[0]
+            low = node('ReduceMin', [x], f'{op.name}/min', axes=[1, 2, 3], keepdims=1)
+            shifted = node('Sub', [x, low], f'{op.name}/shifted')
+            high = node('ReduceMax', [shifted], f'{op.name}/max', axes=[1, 2, 3], keepdims=1)
+            eps = const(f'{op.name}/eps', np.array(NORMALIZE_EPS, np.float32))
+            denom = node('Add', [high, eps], f'{op.name}/denominator')
+            out = node('Div', [shifted, denom], OUTPUT_NAME)
+        else:  # pragma: no cover - the architecture only uses the kinds above
+            raise ValueError(f'unknown op kind {op.kind}')
+        names[op.name] = out
+
+    batch_dim = batch if batch is not None else 'batch'
+    graph = helper.make_graph(
+        nodes, 'msinet',
+        [helper.make_tensor_value_info(INPUT_NAME, TensorProto.FLOAT,
+                                       [batch_dim, 3, height, width])],
+        [helper.make_tensor_value_info(OUTPUT_NAME, TensorProto.FLOAT,
+                                       [batch_dim, 1, height, width])],
+        inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid('', OPSET)],
+                              producer_name='msinet_ros', producer_version=__version__)
+    model.ir_version = 8  # readable by TensorRT 8.6 (JetPack 6.0) and onnxruntime >= 1.14
+    props = {
+        **(metadata or {}),
+        'architecture': f'MSI-Net ({parameter_count()} parameters)',
+        'weights_sha256': weights_digest(weights),
+        'export_input_size': f'{height}x{width}',
+        'export_batch': 'dynamic' if batch is None else str(batch),
+        'export_precision': 'fp16' if fp16 else 'fp32',
+        'msinet_ros_version': __version__,
+    }
+    helper.set_model_props(model, {k: str(v) for k, v in props.items()})
+    onnx.checker.check_model(model, full_check=True)
+    return model
+
+
+def save(model, path: Path) -> None:
+    """Write an ONNX model atomically."""
+    onnx = require('onnx', 'install it with `pip install onnx`')
+    with atomic_path(Path(path)) as tmp:
+        onnx.save_model(model, str(tmp))
+
+
+def read_metadata(path: Path) -> Dict[str, str]:
+    """Return the metadata properties of an ONNX file (without loading its weights)."""
+    onnx = require('onnx', 'install it with `pip install onnx`')
+    model = onnx.load_model(str(path), load_external_data=False)
+    return {prop.key: prop.value for prop in model.metadata_props}
