@@ -63,3 +63,19 @@ def test_bad_batch_is_a_usage_error(capsys):
     with pytest.raises(SystemExit) as info:
         main(['export', '--random-seed', '1', '--size', '64x64', '--batch', '0', '-o', 'x'])
     assert info.value.code == 2
+
+
+def test_export_and_frozen_graph_import_need_neither_torch_nor_tensorflow(tmp_path):
+    import subprocess
+    import sys
+    script = (
+        'import sys\n'
+        'sys.modules["torch"] = sys.modules["tensorflow"] = None  # importing them now fails\n'
+        'from msinet_ros.cli.main import main\n'
+        'from msinet_ros.model.tf_graphdef import parse_graphdef\n'
+        f'assert main(["export", "--random-seed", "2", "--size", "64x64", "-o", '
+        f'"{tmp_path}/m.onnx"]) == 0\n'
+        'assert parse_graphdef(b"\\x0a\\x08\\x0a\\x01a\\x12\\x03Opx").node[0].op == "Opx"\n'
+    )
+    result = subprocess.run([sys.executable, '-c', script], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
