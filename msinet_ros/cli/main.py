@@ -9,11 +9,11 @@ import argparse
 import sys
 from typing import Optional, Sequence
 
-from . import doctor, export, import_cmd, params
+from . import benchmark, build_engine, doctor, export, import_cmd, params, predict
 from .. import __version__
 from ..errors import MsinetError
 
-SUBCOMMANDS = (import_cmd, export, params, doctor)
+SUBCOMMANDS = (import_cmd, export, predict, build_engine, benchmark, params, doctor)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -29,7 +29,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Run the tool; return the exit code (also used as the console script's entry point)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
+    args.argv = argv  # for records that state the command that made them
     try:
         return args.run(args) or 0
     except MsinetError as exc:

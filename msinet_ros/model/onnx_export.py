@@ -22,8 +22,8 @@ from .architecture import (check_input_size, feature_sizes, IMAGENET_MEAN, NORMA
                            parameter_count)
 from .weights import validate
 from .. import __version__
-from ..atomic import atomic_path
 from ..errors import require
+from ..files import atomic_path
 
 OPSET = 17
 INPUT_NAME = 'image'

@@ -13,8 +13,8 @@ from typing import Dict, Mapping, Optional, Tuple
 import numpy as np
 
 from .architecture import CONVS
-from ..atomic import atomic_path
 from ..errors import ModelFormatError
+from ..files import atomic_path
 
 Weights = Dict[str, np.ndarray]
 Metadata = Dict[str, str]

@@ -1,6 +1,7 @@
-"""Write files atomically: to a temporary file beside the target, then rename."""
+"""File helpers: atomic writes (temporary file, then rename) and content hashes."""
 
 from contextlib import contextmanager
+import hashlib
 import os
 from pathlib import Path
 import tempfile
@@ -26,3 +27,12 @@ def atomic_path(target: Path) -> Iterator[Path]:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def file_sha256(path: Path) -> str:
+    """Return the SHA-256 of a file's content."""
+    digest = hashlib.sha256()
+    with open(path, 'rb') as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b''):
+            digest.update(chunk)
+    return digest.hexdigest()

@@ -1,0 +1,112 @@
+"""``msinet predict``: images, folders or a video → saliency maps, overlays and fixations."""
+
+import argparse
+import csv
+import json
+from pathlib import Path
+import sys
+import time
+from typing import Iterator, List, Tuple
+
+import cv2
+import numpy as np
+
+from .model_args import add_fixation_arguments, add_model_arguments, fixation_settings, \
+    predictor_from_args
+from ..errors import ImageError
+from ..imaging import IMAGE_SUFFIXES, read_rgb
+from ..inference.fixations import find_fixations
+from ..visualization import COLORMAPS, draw_fixations, heatmap_overlay, to_mono16, to_mono8
+
+VIDEO_SUFFIXES = ('.mp4', '.avi', '.mov', '.mkv', '.webm')
+
+
+def register(subparsers) -> None:
+    """Add the ``predict`` subcommand."""
+    parser = subparsers.add_parser('predict', help='saliency maps, overlays and fixations for '
+                                                   'images, folders or a video')
+    parser.add_argument('inputs', nargs='+', type=Path, help='image files, folders, videos')
+    parser.add_argument('-o', '--output', type=Path, required=True, help='output folder')
+    add_model_arguments(parser)
+    add_fixation_arguments(parser)
+    parser.add_argument('--bits', type=int, choices=(8, 16), default=16,
+                        help='saliency PNG depth (default 16)')
+    parser.add_argument('--no-overlay', action='store_true', help='skip the heat-map overlays')
+    parser.add_argument('--colormap', choices=sorted(COLORMAPS), default='jet')
+    parser.add_argument('--opacity', type=float, default=0.5)
+    parser.add_argument('--fixations', choices=('json', 'csv'), default='json',
+                        help='format of the fixation list (default json)')
+    parser.set_defaults(run=run)
+
+
+def _frames(inputs: List[Path]) -> Iterator[Tuple[str, str, int, np.ndarray]]:
+    """Yield (output stem, source name, frame index, RGB frame) for each image/video frame."""
+    for path in inputs:
+        if path.is_dir():
+            yield from _frames(sorted(p for p in path.iterdir()
+                                      if p.suffix.lower() in IMAGE_SUFFIXES))
+        elif path.suffix.lower() in VIDEO_SUFFIXES:
+            capture = cv2.VideoCapture(str(path))
+            if not capture.isOpened():
+                raise ImageError(f'{path} is not a readable video')
+            index = 0
+            while True:
+                ok, bgr = capture.read()
+                if not ok:
+                    break
+                yield (f'{path.stem}_{index:05d}', path.stem, index,
+                       cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
+                index += 1
+            capture.release()
+        elif path.is_file():
+            yield path.stem, path.stem, 0, read_rgb(path)
+        else:
+            raise ImageError(f'{path} does not exist')
+
+
+def _count(inputs: List[Path]) -> int:
+    total = 0
+    for path in inputs:
+        if path.is_dir():
+            total += sum(1 for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+        elif path.suffix.lower() in VIDEO_SUFFIXES:
+            total += max(0, int(cv2.VideoCapture(str(path)).get(cv2.CAP_PROP_FRAME_COUNT)))
+        else:
+            total += 1
+    return total
+
+
+def run(args: argparse.Namespace) -> int:
+    """Predict every frame and write the results."""
+    settings = fixation_settings(args)
+    predictor = predictor_from_args(args)
+    args.output.mkdir(parents=True, exist_ok=True)
+    total, rows, start, done = _count(args.inputs), [], time.monotonic(), 0
+    for done, (stem, name, index, frame) in enumerate(_frames(args.inputs), start=1):
+        result = predictor.predict(frame)
+        depth = to_mono16 if args.bits == 16 else to_mono8
+        cv2.imwrite(str(args.output / f'{stem}_saliency.png'), depth(result.saliency))
+        fixations = find_fixations(result.model_saliency, result.letterbox, settings)
+        if not args.no_overlay:
+            overlay = draw_fixations(heatmap_overlay(frame, result.saliency, args.colormap,
+                                                     args.opacity), fixations)
+            cv2.imwrite(str(args.output / f'{stem}_overlay.jpg'),
+                        cv2.cvtColor(overlay, cv2.COLOR_RGB2BGR))
+        rows += [{'source': name, 'frame': index, 'rank': rank, 'x': round(f.x, 2),
+                  'y': round(f.y, 2), 'saliency': round(f.saliency, 4)}
+                 for rank, f in enumerate(fixations, start=1)]
+        if done % 25 == 0 or done == total:
+            print(f'{done}/{total} frames, {done / (time.monotonic() - start):.1f} fps',
+                  file=sys.stderr)
+    if done == 0:
+        raise ImageError(f'no images found in {", ".join(map(str, args.inputs))}')
+    path = args.output / f'fixations.{args.fixations}'
+    if args.fixations == 'json':
+        path.write_text(json.dumps(rows, indent=1))
+    else:
+        with open(path, 'w', newline='') as handle:
+            writer = csv.DictWriter(handle, ['source', 'frame', 'rank', 'x', 'y', 'saliency'])
+            writer.writeheader()
+            writer.writerows(rows)
+    print(f'wrote {done} saliency maps and {len(rows)} fixations to {args.output}')
+    return 0

@@ -1,0 +1,1 @@
+"""Inference: official pre/post-processing, fixation selection, the predictor and its backends."""

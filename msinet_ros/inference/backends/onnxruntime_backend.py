@@ -1,0 +1,57 @@
+"""The default backend: ONNX Runtime on the CPU, or its CUDA provider with onnxruntime-gpu."""
+
+from pathlib import Path
+from typing import Optional, Tuple
+
+import numpy as np
+
+from .base import Backend, BackendOptions
+from ...errors import MissingDependencyError, ModelFormatError, ParameterError, require
+
+
+class OnnxRuntimeBackend(Backend):
+    """An ONNX Runtime session with full graph optimisation."""
+
+    name = 'onnxruntime'
+
+    def __init__(self, onnx_path: Path, options: BackendOptions):
+        ort = require('onnxruntime', 'install it with `pip install onnxruntime` '
+                                     '(onnxruntime-gpu for CUDA)')
+        if options.device == 'cuda':
+            if 'CUDAExecutionProvider' not in ort.get_available_providers():
+                raise MissingDependencyError(
+                    'device cuda needs onnxruntime-gpu (CUDAExecutionProvider is not available '
+                    'in this onnxruntime); install it, or use device cpu')
+            providers = ['CUDAExecutionProvider']
+        elif options.device == 'cpu':
+            providers = ['CPUExecutionProvider']
+        else:
+            raise ParameterError(f'onnxruntime backend: unknown device {options.device!r}')
+        session_options = ort.SessionOptions()
+        session_options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        session_options.intra_op_num_threads = options.threads
+        session_options.log_severity_level = 3
+        try:
+            self._session = ort.InferenceSession(str(onnx_path), session_options,
+                                                 providers=providers)
+        except Exception as exc:  # onnxruntime raises its own untyped errors for bad files
+            raise ModelFormatError(f'{onnx_path} could not be loaded by onnxruntime '
+                                   f'({str(exc).splitlines()[0]}): re-export it with '
+                                   '`msinet export`') from exc
+        (inp,) = self._session.get_inputs()
+        self._input_name = inp.name
+        dims = inp.shape
+        self._size = (dims[2], dims[3]) if all(isinstance(d, int) for d in dims[2:]) else None
+
+    @property
+    def input_size(self) -> Optional[Tuple[int, int]]:
+        """Return the fixed (height, width) of the ONNX input."""
+        return self._size
+
+    def infer(self, batch: np.ndarray) -> np.ndarray:
+        """Run the session."""
+        return self._session.run(None, {self._input_name: batch})[0]
+
+    def close(self) -> None:
+        """Drop the session."""
+        self._session = None

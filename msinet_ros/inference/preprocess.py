@@ -1,0 +1,200 @@
+"""
+Official MSI-Net pre- and post-processing (the letterbox of the official ``data.py``), in OpenCV.
+
+Preprocess: keep the aspect ratio, resize to fit the model input (area interpolation when
+shrinking, bicubic with ``align_corners=True`` when enlarging, clipped to 0..255), pad
+symmetrically with 126 (floor on top/left, ceil on bottom/right), float32 NCHW.
+Postprocess: cut the padding off the model's map and resize it to the frame size, in 0..1.
+
+TF1's ``resize_area(align_corners=True)`` steps through the input by ``(in - 1) / (out - 1)``,
+not ``in / out`` as OpenCV's ``INTER_AREA`` does; at 640 → 320 that drifts by up to a pixel
+and changes border pixels by up to 140 grey levels. So shrinking applies TF's exact box
+weights as two sparse matrices (scipy), computed once per size pair; enlarging maps output
+pixel i to input pixel ``i * (in - 1) / (out - 1)`` as ``align_corners=True`` does, through
+``cv2.warpAffine`` (Keys' cubic, a = -0.75, like TF). The tests measure both against a
+TensorFlow reference.
+"""
+
+from dataclasses import dataclass
+from functools import lru_cache
+import math
+from typing import Sequence, Tuple
+
+import cv2
+import numpy as np
+from scipy import sparse
+
+from ..errors import ImageError
+
+PAD_VALUE = 126.0
+MIN_SIDE = 8  # smaller frames carry no usable information for a 1/8-resolution encoder
+MAX_SIDE = 8192  # larger frames are refused rather than risking memory exhaustion
+
+Size = Tuple[int, int]  # (height, width)
+
+
+@dataclass(frozen=True)
+class Letterbox:
+    """Where a frame went inside the model input: its scaled size and the padding around it."""
+
+    frame: Size
+    model: Size
+    scaled: Size
+    top: int
+    left: int
+
+    @property
+    def shrinking(self) -> bool:
+        """Return whether the frame was shrunk (area filter) rather than enlarged (bicubic)."""
+        return self.frame[0] > self.scaled[0] or self.frame[1] > self.scaled[1]
+
+    @property
+    def scale(self) -> float:
+        """Return model pixels per frame pixel (the same along both axes, up to rounding)."""
+        return self.scaled[1] / self.frame[1]
+
+    def axis_map(self, axis: int) -> Tuple[float, float]:
+        """
+        Return (a, b) such that frame pixel ``a * m + b`` is model pixel ``m`` of the unpadded map.
+
+        The official resizes both use ``align_corners=True`` steps of ``(in - 1) / (out - 1)``;
+        the area filter's output pixel ``m`` averages input ``[m, m + 1) * step``, whose centre
+        is ``(m + 0.5) * step - 0.5``; the bicubic one samples input ``m * step``.
+        """
+        size_in, size_out = self.frame[axis], self.scaled[axis]
+        if size_in == size_out:
+            return 1.0, 0.0
+        step = (size_in - 1) / (size_out - 1) if size_out > 1 else size_in / size_out
+        return (step, 0.5 * step - 0.5) if self.shrinking else (step, 0.0)
+
+    def to_frame(self, row: float, col: float) -> Tuple[float, float]:
+        """Map a model-input pixel position (padding included) to frame pixels (y, x)."""
+        (ay, by), (ax, bx) = self.axis_map(0), self.axis_map(1)
+        return ay * (row - self.top) + by, ax * (col - self.left) + bx
+
+
+def plan_letterbox(frame: Size, model: Size) -> Letterbox:
+    """Compute the official aspect-preserving fit of ``frame`` into ``model`` and its padding."""
+    ratio = min(model[0] / frame[0], model[1] / frame[1])
+    scaled = (min(model[0], max(1, round(frame[0] * ratio))),
+              min(model[1], max(1, round(frame[1] * ratio))))
+    return Letterbox(frame, model, scaled, (model[0] - scaled[0]) // 2,
+                     (model[1] - scaled[1]) // 2)
+
+
+def choose_size(frame: Size, sizes: Sequence[Size]) -> Size:
+    """Return the size whose aspect ratio is closest to the frame's (first one on ties)."""
+    aspect = frame[0] / frame[1]
+    return min(sizes, key=lambda size: abs(size[0] / size[1] - aspect))
+
+
+def check_frame(frame: np.ndarray) -> np.ndarray:
+    """
+    Return the frame as a C-contiguous (H, W, 3) RGB array, or raise ImageError.
+
+    Accepts uint8, or float32/float64 in 0..255, with 3 channels (RGB) or 1 (grey, as (H, W)
+    or (H, W, 1)). Refuses empty, tiny and huge frames, other dtypes and channel counts, and
+    non-finite values, each with a message saying what was wrong.
+    """
+    if not isinstance(frame, np.ndarray):
+        raise ImageError(f'expected a numpy array, got {type(frame).__name__}')
+    if frame.ndim == 3 and frame.shape[2] == 1:
+        frame = frame[:, :, 0]
+    if frame.ndim not in (2, 3) or (frame.ndim == 3 and frame.shape[2] != 3):
+        raise ImageError(f'expected an (H, W, 3) RGB or (H, W) grey frame, got shape '
+                         f'{frame.shape}')
+    height, width = frame.shape[:2]
+    if min(height, width) < MIN_SIDE or max(height, width) > MAX_SIDE:
+        raise ImageError(f'frame size {height}x{width} is outside {MIN_SIDE}..{MAX_SIDE} pixels '
+                         'per side')
+    if frame.dtype == np.uint8:
+        pass
+    elif frame.dtype in (np.float32, np.float64):
+        if not np.isfinite(frame).all():
+            raise ImageError('frame contains NaN or infinite values')
+        frame = np.clip(frame, 0.0, 255.0).astype(np.float32)
+    else:
+        raise ImageError(f'frame dtype {frame.dtype} is not supported: use uint8 (or float in '
+                         '0..255)')
+    if frame.ndim == 2:
+        frame = cv2.cvtColor(np.ascontiguousarray(frame), cv2.COLOR_GRAY2RGB)
+    return np.ascontiguousarray(frame)
+
+
+@lru_cache(maxsize=64)
+def _area_weights(size_in: int, size_out: int) -> sparse.csr_matrix:
+    """Return TF1 ``resize_area(align_corners=True)`` along one axis as an (out, in) matrix."""
+    scale = (size_in - 1) / (size_out - 1) if size_out > 1 else size_in / size_out
+    rows, cols, values = [], [], []
+    for out in range(size_out):
+        start, end = out * scale, (out + 1) * scale
+        for i in range(math.floor(start), math.ceil(end)):
+            weight = min(i + 1.0, end) - max(float(i), start)
+            rows.append(out)
+            cols.append(min(max(i, 0), size_in - 1))  # TF clamps reads past the last pixel
+            values.append(weight / scale)
+    return sparse.csr_matrix((values, (rows, cols)), shape=(size_out, size_in),
+                             dtype=np.float32)
+
+
+def _resize_area_tf(image: np.ndarray, size: Size) -> np.ndarray:
+    (in_h, in_w), (out_h, out_w) = image.shape[:2], size
+    rows = _area_weights(in_h, out_h) @ image.reshape(in_h, -1)  # (out_h, in_w * 3)
+    cols = _area_weights(in_w, out_w) @ rows.reshape(out_h, in_w, 3).transpose(1, 0, 2).reshape(
+        in_w, -1)
+    return np.ascontiguousarray(cols.reshape(out_w, out_h, 3).transpose(1, 0, 2))
+
+
+def _resize_align_corners_cubic(image: np.ndarray, size: Size) -> np.ndarray:
+    (in_h, in_w), (out_h, out_w) = image.shape[:2], size
+    sy = (in_h - 1) / (out_h - 1) if out_h > 1 else 0.0
+    sx = (in_w - 1) / (out_w - 1) if out_w > 1 else 0.0
+    matrix = np.array([[sx, 0.0, 0.0], [0.0, sy, 0.0]])
+    return cv2.warpAffine(image, matrix, (out_w, out_h),
+                          flags=cv2.INTER_CUBIC | cv2.WARP_INVERSE_MAP,
+                          borderMode=cv2.BORDER_REPLICATE)
+
+
+def preprocess_into(frame: np.ndarray, box: Letterbox, out: np.ndarray) -> None:
+    """Write the letterboxed model input of a checked RGB frame into ``out`` (3, H, W) float32."""
+    image = frame.astype(np.float32, copy=False)
+    if box.scaled != box.frame:
+        if box.shrinking:
+            image = _resize_area_tf(image, box.scaled)
+        else:
+            image = _resize_align_corners_cubic(image, box.scaled)
+        np.clip(image, 0.0, 255.0, out=image)
+    out[...] = PAD_VALUE
+    top, left = box.top, box.left
+    out[:, top:top + box.scaled[0], left:left + box.scaled[1]] = image.transpose(2, 0, 1)
+
+
+def preprocess(frame: np.ndarray, model: Size) -> Tuple[np.ndarray, Letterbox]:
+    """Return the ``[1, 3, H, W]`` float32 model input of a frame and its letterbox."""
+    frame = check_frame(frame)
+    box = plan_letterbox(frame.shape[:2], model)
+    out = np.empty((1, 3, *model), np.float32)
+    preprocess_into(frame, box, out[0])
+    return out, box
+
+
+def unpad(saliency: np.ndarray, box: Letterbox) -> np.ndarray:
+    """Return the part of a model-resolution map that covers the frame (padding removed)."""
+    return saliency[box.top:box.top + box.scaled[0], box.left:box.left + box.scaled[1]]
+
+
+def postprocess(saliency: np.ndarray, box: Letterbox) -> np.ndarray:
+    """
+    Return the map at frame resolution (float32, 0..1) from a model-resolution map.
+
+    The resize inverts the exact geometry of the preprocessing (:meth:`Letterbox.axis_map`),
+    so a point comes back at the frame pixel it came from.
+    """
+    cropped = np.ascontiguousarray(unpad(saliency, box), dtype=np.float32)
+    if cropped.shape != box.frame:
+        (ay, by), (ax, bx) = box.axis_map(0), box.axis_map(1)
+        inverse = np.array([[1 / ax, 0.0, -bx / ax], [0.0, 1 / ay, -by / ay]])
+        cropped = cv2.warpAffine(cropped, inverse, box.frame[::-1],
+                                 flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                                 borderMode=cv2.BORDER_REPLICATE)
+    return np.clip(cropped, 0.0, 1.0, out=cropped)

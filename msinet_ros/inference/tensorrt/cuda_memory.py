@@ -1,0 +1,76 @@
+"""
+CUDA context, stream and buffers through pycuda (the one module that imports it).
+
+The primary context of the GPU is retained rather than created with ``pycuda.autoinit``, whose
+context belongs to the importing thread: :class:`CudaContext` is pushed around each use, so the
+worker thread that runs inference can use it (the usual pycuda pitfall with ROS executors).
+"""
+
+from contextlib import contextmanager
+from typing import Iterator
+
+import numpy as np
+
+from ...errors import require
+
+_HOW = ('the tensorrt backend needs pycuda: `pip install pycuda` (with the CUDA toolkit; on '
+        'Jetson it comes with JetPack)')
+
+
+class CudaContext:
+    """The primary context of one GPU, usable from any thread."""
+
+    def __init__(self, device_index: int = 0):
+        self.cuda = require('pycuda.driver', _HOW)
+        self.cuda.init()
+        self.device = self.cuda.Device(device_index)
+        self._context = self.device.retain_primary_context()
+
+    @contextmanager
+    def active(self) -> Iterator[None]:
+        """Make the context current in this thread for the duration of the block."""
+        self._context.push()
+        try:
+            yield
+        finally:
+            self.cuda.Context.pop()
+
+    def compute_capability(self):
+        """Return (major, minor)."""
+        return self.device.compute_capability()
+
+    def multiprocessors(self) -> int:
+        """Return the number of streaming multiprocessors."""
+        return self.device.get_attribute(self.cuda.device_attribute.MULTIPROCESSOR_COUNT)
+
+    def name(self) -> str:
+        """Return the device name."""
+        return self.device.name()
+
+
+class Buffers:
+    """A pinned host array and a device allocation of the same size, and async copies."""
+
+    def __init__(self, ctx: CudaContext, shape, dtype=np.float32):
+        cuda = ctx.cuda
+        self.host = cuda.pagelocked_empty(shape, dtype)
+        self.device = cuda.mem_alloc(self.host.nbytes)
+        self._cuda = cuda
+
+    def to_device(self, stream, count: int) -> None:
+        """Copy the first ``count`` items (along axis 0) host → device, asynchronously."""
+        self._cuda.memcpy_htod_async(self.device, self.host[:count], stream)
+
+    def to_host(self, stream, count: int) -> None:
+        """Copy the first ``count`` items device → host, asynchronously."""
+        self._cuda.memcpy_dtoh_async(self.host[:count], self.device, stream)
+
+    def free(self) -> None:
+        """Release device and pinned host memory (call with the context active)."""
+        self.device.free()
+        self.host.base.free()
+
+
+def new_stream(ctx: CudaContext):
+    """Return a new CUDA stream (the context must be active)."""
+    return ctx.cuda.Stream()

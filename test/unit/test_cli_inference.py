@@ -1,0 +1,106 @@
+"""``msinet predict``, ``benchmark`` and ``build-engine``: outputs, records and messages."""
+
+import csv
+import json
+
+import cv2
+from msinet_ros.cli.main import main
+from msinet_ros.model import weights
+import numpy as np
+import pytest
+
+
+@pytest.fixture(scope='module')
+def model(tmp_path_factory):
+    path = tmp_path_factory.mktemp('m') / 'random.safetensors'
+    weights.save(path, weights.random_weights(5), weights.random_metadata(5))
+    return path
+
+
+@pytest.fixture(scope='module')
+def inputs(tmp_path_factory):
+    folder = tmp_path_factory.mktemp('in')
+    rng = np.random.default_rng(0)
+    for name, shape in (('wide', (90, 160, 3)), ('tall', (120, 80, 3))):
+        cv2.imwrite(str(folder / f'{name}.png'), rng.integers(0, 256, shape, dtype=np.uint8))
+    video = folder / 'clip.avi'
+    writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*'MJPG'), 5, (64, 48))
+    for _ in range(3):
+        writer.write(rng.integers(0, 256, (48, 64, 3), dtype=np.uint8))
+    writer.release()
+    return folder, video
+
+
+def test_predict_writes_maps_overlays_and_fixations(tmp_path, model, inputs, capsys):
+    folder, video = inputs
+    out = tmp_path / 'out'
+    assert main(['predict', str(folder / 'wide.png'), str(folder / 'tall.png'), str(video),
+                 '-m', str(model), '--size', '64x64', '--cache-dir', str(tmp_path / 'c'),
+                 '--top-k', '2', '--min-distance', '5', '-o', str(out)]) == 0
+    captured = capsys.readouterr()
+    assert 'RANDOM weights' in captured.err and '5/5 frames' in captured.err
+    saliency = cv2.imread(str(out / 'wide_saliency.png'), cv2.IMREAD_UNCHANGED)
+    assert saliency.shape == (90, 160) and saliency.dtype == np.uint16
+    assert cv2.imread(str(out / 'tall_overlay.jpg')).shape == (120, 80, 3)
+    assert (out / 'clip_00002_saliency.png').is_file()
+    rows = json.loads((out / 'fixations.json').read_text())
+    assert {r['source'] for r in rows} == {'wide', 'tall', 'clip'}
+    assert all(r['rank'] in (1, 2) and 0 <= r['saliency'] <= 1 for r in rows)
+    wide = [r for r in rows if r['source'] == 'wide']
+    assert all(0 <= r['x'] < 160 and 0 <= r['y'] < 90 for r in wide)
+
+
+def test_predict_8_bit_and_csv(tmp_path, model, inputs):
+    folder, _ = inputs
+    out = tmp_path / 'out'
+    assert main(['predict', str(folder / 'wide.png'), '-m', str(model), '--size', '64x64',
+                 '--cache-dir', str(tmp_path / 'c'), '--bits', '8', '--no-overlay',
+                 '--fixations', 'csv', '-o', str(out)]) == 0
+    assert cv2.imread(str(out / 'wide_saliency.png'), cv2.IMREAD_UNCHANGED).dtype == np.uint8
+    assert not (out / 'wide_overlay.jpg').exists()
+    header = next(csv.reader(open(out / 'fixations.csv')))
+    assert header == ['source', 'frame', 'rank', 'x', 'y', 'saliency']
+
+
+def test_predict_errors_are_one_line(tmp_path, model, capsys):
+    empty = tmp_path / 'empty'
+    empty.mkdir()
+    assert main(['predict', str(empty), '-m', str(model), '--size', '64x64',
+                 '-o', str(tmp_path / 'o')]) == 1
+    assert 'no images found' in capsys.readouterr().err
+    assert main(['predict', str(empty), '-m', str(tmp_path / 'nope.safetensors'),
+                 '-o', str(tmp_path / 'o')]) == 1
+    assert 'msinet import' in capsys.readouterr().err
+
+
+def test_benchmark_writes_a_record_and_a_table(tmp_path, capsys):
+    out = tmp_path / 'bench.json'
+    assert main(['benchmark', '--sizes', '64x64', '--backends', 'onnxruntime', '--frames', '3',
+                 '--warmup', '1', '-o', str(out)]) == 0
+    record = json.loads(out.read_text())
+    (result,) = record['results']
+    assert result['frames'] == 3 and result['fps'] > 0 and result['peak_rss_mb'] > 0
+    assert set(result['stages_ms']) == {'preprocess', 'inference', 'postprocess', 'total'}
+    assert record['machine']['cores'] and 'benchmark' in record['command']
+    assert '| 64x64 | onnxruntime cpu fp32 |' in out.with_suffix('.md').read_text()
+
+
+def test_benchmark_reports_a_failing_case_and_exits_1(tmp_path):
+    out = tmp_path / 'bench.json'
+    assert main(['benchmark', '--sizes', '64x64', '--backends', 'onnxruntime:cuda',
+                 '--frames', '1', '--warmup', '0', '-o', str(out)]) == 1
+    (result,) = json.loads(out.read_text())['results']
+    assert 'onnxruntime-gpu' in result['error']
+
+
+def test_build_engine_without_tensorrt_says_what_to_install(tmp_path, capsys):
+    pytest.importorskip('onnx')
+    try:
+        import tensorrt  # noqa: F401
+        pytest.skip('TensorRT is installed here')
+    except ImportError:
+        pass
+    onnx_path = tmp_path / 'm.onnx'
+    assert main(['export', '--random-seed', '1', '--size', '64x64', '-o', str(onnx_path)]) == 0
+    assert main(['build-engine', str(onnx_path)]) == 1
+    assert 'JetPack' in capsys.readouterr().err
