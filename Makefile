@@ -50,7 +50,7 @@ build: $(VENV)/.runtime
 	ln -sf $(CURDIR)/$(WS)/install/msinet_ros/lib/msinet_ros/msinet $(BIN)/msinet
 
 demo: build
-	source $(WS)/install/setup.bash && msinet doctor --require rclpy onnxruntime cv2
+	source $(WS)/install/setup.bash && msinet demo --output demo_out
 
 test: $(VENV)/.test $(OLDEST)/.done build
 	source $(WS)/install/setup.bash && \

@@ -16,6 +16,7 @@ setup(
         (f'share/{PACKAGE}/launch', glob('launch/*.launch.py')),
         (f'share/{PACKAGE}/config', glob('config/*.yaml') + glob('config/*.xml')
          + glob('config/*.rviz')),
+        (f'share/{PACKAGE}/demo/images', glob('demo/images/*')),
     ],
     install_requires=['setuptools'],
     extras_require={'test': ['pytest']},
@@ -28,6 +29,8 @@ setup(
         'console_scripts': [
             'msinet = msinet_ros.cli.main:main',
             'image_player = msinet_ros.nodes.image_player:main',
+            'saliency_node = msinet_ros.nodes.saliency_node:main',
+            'saliency_recorder = msinet_ros.nodes.saliency_recorder:main',
         ],
     },
 )

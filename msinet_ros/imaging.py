@@ -1,8 +1,11 @@
 """
 Conversions between image arrays and ``sensor_msgs/Image`` fields, without ROS.
 
-Functions here take and return plain values (height, width, encoding, step, data) so that
-they can be tested and fuzzed without rclpy; the nodes only copy fields in and out.
+Functions here take and return plain values (height, width, encoding, step, is_bigendian,
+data) so that they can be tested and fuzzed without rclpy; the nodes only copy fields in and
+out. Decoding honours ``step`` (row padding) and ``is_bigendian``, views the message buffer
+without copying where the layout allows, and converts with OpenCV (cv_bridge's semantics:
+mono16 is scaled to 8 bits by 1/256, YUV 4:2:2 and Bayer patterns use OpenCV's conversions).
 """
 
 from dataclasses import dataclass
@@ -29,13 +32,79 @@ class ImageFields:
     data: bytes
 
 
-def rgb8_fields(rgb: np.ndarray) -> ImageFields:
-    """Describe an ``(H, W, 3)`` uint8 RGB array as rgb8 message fields (no row padding)."""
-    if rgb.dtype != np.uint8 or rgb.ndim != 3 or rgb.shape[2] != 3:
-        raise ImageError(f'expected an (H, W, 3) uint8 RGB array, got {rgb.dtype} {rgb.shape}')
-    height, width = rgb.shape[:2]
-    return ImageFields(height, width, 'rgb8', 0, width * 3,
-                       np.ascontiguousarray(rgb).tobytes())
+# encoding -> (channels, bytes per channel, OpenCV conversion to RGB or None)
+DECODERS = {
+    'rgb8': (3, 1, None),
+    'bgr8': (3, 1, cv2.COLOR_BGR2RGB),
+    'rgba8': (4, 1, cv2.COLOR_RGBA2RGB),
+    'bgra8': (4, 1, cv2.COLOR_BGRA2RGB),
+    'mono8': (1, 1, cv2.COLOR_GRAY2RGB),
+    'mono16': (1, 2, cv2.COLOR_GRAY2RGB),
+    'yuv422': (2, 1, cv2.COLOR_YUV2RGB_UYVY),
+    'yuv422_yuy2': (2, 1, cv2.COLOR_YUV2RGB_YUYV),
+    'bayer_rggb8': (1, 1, cv2.COLOR_BayerRGGB2RGB),
+    'bayer_bggr8': (1, 1, cv2.COLOR_BayerBGGR2RGB),
+    'bayer_gbrg8': (1, 1, cv2.COLOR_BayerGBRG2RGB),
+    'bayer_grbg8': (1, 1, cv2.COLOR_BayerGRBG2RGB),
+}
+MAX_PIXELS = 8192 * 8192
+
+
+def image_to_rgb(height: int, width: int, encoding: str, step: int, is_bigendian: int,
+                 data) -> np.ndarray:
+    """
+    Decode ``sensor_msgs/Image`` fields to an (H, W, 3) uint8 RGB array.
+
+    Raises ImageError (never anything else) for unknown encodings, impossible sizes, a
+    ``step`` shorter than a row, or data shorter than ``height * step``.
+    """
+    if encoding not in DECODERS:
+        raise ImageError(f'unsupported encoding {encoding!r}: supported are '
+                         f'{", ".join(DECODERS)}')
+    channels, depth, conversion = DECODERS[encoding]
+    if height <= 0 or width <= 0 or height * width > MAX_PIXELS:
+        raise ImageError(f'image size {width}x{height} is empty or too large')
+    row_bytes = width * channels * depth
+    if encoding.startswith('yuv422'):
+        row_bytes = width * 2
+        if width % 2:
+            raise ImageError(f'{encoding} needs an even width, got {width}')
+    if step < row_bytes:
+        raise ImageError(f'step {step} is shorter than one row of {width} {encoding} pixels '
+                         f'({row_bytes} bytes)')
+    buffer = memoryview(data).cast('B') if not isinstance(data, np.ndarray) else data
+    if len(buffer) < height * step:
+        raise ImageError(f'data holds {len(buffer)} bytes; {height} rows of step {step} need '
+                         f'{height * step}')
+    flat = np.frombuffer(buffer, np.uint8, count=(height - 1) * step + row_bytes)
+    rows = np.lib.stride_tricks.as_strided(flat, (height, row_bytes), (step, 1))
+    if depth == 2:
+        dtype = np.dtype('>u2' if is_bigendian else '<u2')
+        pixels = np.ascontiguousarray(rows).view(dtype).reshape(height, width)
+        pixels = (pixels >> 8).astype(np.uint8)  # scaled to 8 bits, as cv_bridge does
+    elif encoding.startswith('yuv422'):
+        pixels = rows.reshape(height, width, 2)
+    elif channels == 1:
+        pixels = rows.reshape(height, width)
+    else:
+        pixels = rows.reshape(height, width, channels)
+    if conversion is None:
+        return pixels  # rgb8: a view of the message buffer when rows are unpadded or not
+    return cv2.cvtColor(np.ascontiguousarray(pixels), conversion)
+
+
+def array_fields(array: np.ndarray, encoding: str) -> ImageFields:
+    """Describe a C-contiguous array as message fields (rgb8, mono8 or 32FC1, no padding)."""
+    expected = {'rgb8': (np.uint8, 3), 'mono8': (np.uint8, 2), '32FC1': (np.float32, 2)}
+    dtype, ndim = expected[encoding]
+    if array.dtype != dtype or array.ndim != ndim or (ndim == 3 and array.shape[2] != 3):
+        raise ImageError(f'{encoding} needs a {np.dtype(dtype)} array of {ndim} dimensions, '
+                         f'got {array.dtype} {array.shape}')
+    array = np.ascontiguousarray(array)
+    height, width = array.shape[:2]
+    big_endian = array.dtype.itemsize > 1 and not np.little_endian
+    return ImageFields(height, width, encoding, int(big_endian), array.strides[0],
+                       array.tobytes())
 
 
 def list_images(folder: Path) -> List[Path]:

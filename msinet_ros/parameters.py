@@ -57,9 +57,69 @@ IMAGE_PLAYER: Tuple[ParamSpec, ...] = (
               'publishing; 0 keeps the original size.', limits=(0, 8192)),
 )
 
+SALIENCY_NODE: Tuple[ParamSpec, ...] = (
+    ParamSpec('model', '', 'Weights (.safetensors), ONNX file or TensorRT engine to run.'),
+    ParamSpec('backend', 'onnxruntime', 'Inference backend.',
+              choices=('onnxruntime', 'tensorrt', 'torch')),
+    ParamSpec('device', 'cpu', 'Device for onnxruntime/torch (tensorrt always uses the GPU).',
+              choices=('cpu', 'cuda')),
+    ParamSpec('precision', 'fp32', 'Network precision (fp16 on GPUs).', choices=('fp32', 'fp16')),
+    ParamSpec('size', 'auto', 'Model input HxW (multiples of 8), or auto: 240x320, 320x240 or '
+              '320x320 by the image shape (weights files only).'),
+    ParamSpec('threads', 0, 'CPU threads for inference; 0 uses all cores.', limits=(0, 256)),
+    ParamSpec('cache_dir', '', 'Where exports and engines are cached; empty: engines/ in a '
+              'source checkout, else $ROS_HOME/msinet_ros.'),
+    ParamSpec('allow_engine_rebuild', True, 'Rebuild a TensorRT engine that does not load on '
+              'this GPU/TensorRT (when its ONNX is known).'),
+    ParamSpec('transport', 'raw', 'Subscribe to image (raw) or image/compressed.',
+              choices=('raw', 'compressed')),
+    ParamSpec('output_resolution', 'input', 'Resolution of saliency and saliency/mono: the '
+              'input image, or the model map without padding.', choices=('input', 'model'),
+              read_only=False),
+    ParamSpec('overlay_colormap', 'jet', 'Colormap of saliency/overlay.',
+              choices=('jet', 'turbo', 'inferno', 'viridis', 'hot'), read_only=False),
+    ParamSpec('overlay_opacity', 0.5, 'Opacity of the heat map in saliency/overlay.',
+              limits=(0.0, 1.0), read_only=False),
+    ParamSpec('top_k', 5, 'Number of fixation points published.', limits=(0, 50),
+              read_only=False),
+    ParamSpec('min_distance', 40.0, 'Minimum distance between fixations, in input pixels.',
+              limits=(0.0, 10000.0), read_only=False),
+    ParamSpec('threshold_abs', 0.2, 'Minimum saliency of a fixation.', limits=(0.0, 1.0),
+              read_only=False),
+    ParamSpec('threshold_rel', 0.5, 'Minimum saliency of a fixation relative to the peak.',
+              limits=(0.0, 1.0), read_only=False),
+    ParamSpec('max_rate', 0.0, 'Most results per second; 0 is as fast as inference allows.',
+              limits=(0.0, 1000.0), read_only=False),
+    ParamSpec('min_output_rate', 0.0, 'Diagnostics warn when results come slower than this '
+              '(Hz); 0 turns the check off.', limits=(0.0, 1000.0), read_only=False),
+    ParamSpec('ray_length', 1.0, 'Length in metres of the fixation rays in '
+              'fixations/markers.', limits=(0.01, 100.0), read_only=False),
+)
+
+SALIENCY_RECORDER: Tuple[ParamSpec, ...] = (
+    ParamSpec('output', 'saliency_out', 'Folder the overlays and fixations.json are written to.'),
+    ParamSpec('frames', 0, 'Exit after this many overlays; 0 records until stopped.',
+              limits=(0, 1000000)),
+)
+
 NODES: Dict[str, Tuple[ParamSpec, ...]] = {
     'image_player': IMAGE_PLAYER,
+    'saliency_node': SALIENCY_NODE,
+    'saliency_recorder': SALIENCY_RECORDER,
 }
+
+
+def yaml_defaults(specs: Sequence[ParamSpec]) -> str:
+    """Render the defaults as a ROS 2 parameter file keyed ``/**:`` (config/*.yaml)."""
+    def literal(value: Value) -> str:
+        if isinstance(value, bool):
+            return str(value).lower()
+        return f'"{value}"' if isinstance(value, str) else repr(value)
+
+    lines = ['/**:', '  ros__parameters:']
+    lines += [f'    {spec.name}: {literal(spec.default)}  # {spec.description}'
+              for spec in specs]
+    return '\n'.join(lines) + '\n'
 
 
 def markdown_table(specs: Sequence[ParamSpec]) -> str:

@@ -96,9 +96,11 @@ class SaliencyPredictor:
             raise ParameterError('the torch backend needs a .safetensors weights file')
         if self._auto:
             if self.source.kind != 'weights':
+                fixed = self.source.fixed_size
+                size_text = f'{fixed[0]}x{fixed[1]}' if fixed else "the engine's input size"
                 raise ParameterError(
-                    f'size auto needs a weights file; {self.source.path} is fixed to one size: '
-                    'set the size to it (see `msinet doctor`) or use a .safetensors model')
+                    f'size auto needs a .safetensors weights file; {self.source.path} is fixed '
+                    f'to one size: set size to {size_text}')
             self.sizes: Tuple[Size, ...] = AUTO_SIZES
         else:
             fixed = parse_size(size) if isinstance(size, str) else tuple(size)

@@ -68,9 +68,17 @@ class Letterbox:
         return (step, 0.5 * step - 0.5) if self.shrinking else (step, 0.0)
 
     def to_frame(self, row: float, col: float) -> Tuple[float, float]:
-        """Map a model-input pixel position (padding included) to frame pixels (y, x)."""
+        """
+        Map a model-input pixel position (padding included) to frame pixels (y, x).
+
+        The result is clamped into the frame: TF's align-corners area filter lets the last
+        output pixel's box reach past the image edge (its reads are clamped to the last row),
+        so that pixel's centre maps to the edge.
+        """
         (ay, by), (ax, bx) = self.axis_map(0), self.axis_map(1)
-        return ay * (row - self.top) + by, ax * (col - self.left) + bx
+        y = min(max(ay * (row - self.top) + by, 0.0), self.frame[0] - 1.0)
+        x = min(max(ax * (col - self.left) + bx, 0.0), self.frame[1] - 1.0)
+        return y, x
 
 
 def plan_letterbox(frame: Size, model: Size) -> Letterbox:

@@ -8,7 +8,7 @@ from sensor_msgs.msg import Image
 from .ros_parameters import declare_all
 from .runner import main_for
 from ..errors import ParameterError
-from ..imaging import list_images, read_rgb, rgb8_fields
+from ..imaging import array_fields, list_images, read_rgb
 from ..parameters import IMAGE_PLAYER
 
 
@@ -27,19 +27,17 @@ class ImagePlayer(Node):
         self._frame_id = params['frame_id']
         self._index = 0
         self._pub = self.create_publisher(Image, 'image', 5)
-        self._timer = self.create_timer(1.0 / params['rate'], self._tick)
-        self.add_post_set_parameters_callback(self._on_params_set)
+        self._rate = params['rate']
+        self._timer = self.create_timer(1.0 / self._rate, self._tick)
         self.get_logger().info(
             f'publishing {len(self._files)} images from {params["folder"]} at '
             f'{params["rate"]} Hz on {self._pub.topic_name}')
 
-    def _on_params_set(self, params) -> None:
-        for param in params:
-            if param.name == 'rate':
-                self._timer.timer_period_ns = int(1e9 / param.value)
-                self._timer.reset()
-
     def _tick(self) -> None:
+        rate = self.get_parameter('rate').value  # may change at run time
+        if rate != self._rate:
+            self._rate = rate
+            self._timer.timer_period_ns = int(1e9 / rate)
         if self._index >= len(self._files):
             if not self._loop:
                 self._timer.cancel()
@@ -48,7 +46,7 @@ class ImagePlayer(Node):
             self._index = 0
         path = self._files[self._index]
         self._index += 1
-        fields = rgb8_fields(read_rgb(path, self._max_width))
+        fields = array_fields(read_rgb(path, self._max_width), 'rgb8')
         msg = Image(height=fields.height, width=fields.width, encoding=fields.encoding,
                     is_bigendian=fields.is_bigendian, step=fields.step)
         msg.data = fields.data

@@ -1,5 +1,6 @@
 """Process lifecycle shared by every node: start-up errors, spinning, clean shutdown."""
 
+import signal
 import sys
 from typing import Callable, Optional, Sequence
 
@@ -23,6 +24,8 @@ def run(name: str, make_node: Callable[[], Node], args: Optional[Sequence[str]] 
     exit code 1; SIGINT and SIGTERM end the process with exit code 0 and no traceback.
     """
     rclpy.init(args=args)
+    # SIGTERM as SIGINT on every distribution (Humble's rclpy does not handle SIGTERM)
+    signal.signal(signal.SIGTERM, _interrupt)
     node = None
     try:
         node = make_node()
@@ -38,6 +41,10 @@ def run(name: str, make_node: Callable[[], Node], args: Optional[Sequence[str]] 
         if rclpy.ok():
             rclpy.try_shutdown()
     return 0
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
 
 
 def main_for(name: str, make_node: Callable[[], Node]) -> Callable[[], None]:

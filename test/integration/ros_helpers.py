@@ -91,3 +91,12 @@ class Probe:
         self.executor.shutdown()
         self.node.destroy_node()
         rclpy.shutdown(context=self.context)
+
+
+def wait_for_exit(process: subprocess.Popen, timeout: float) -> int:
+    """Return the exit code, or fail the test if the process is still running."""
+    try:
+        return process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        pytest.fail(f'process did not exit within {timeout} s')

@@ -30,6 +30,9 @@ class OnnxRuntimeBackend(Backend):
         session_options = ort.SessionOptions()
         session_options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         session_options.intra_op_num_threads = options.threads
+        # No busy-waiting between runs: spinning threads starve the node's other threads (and
+        # other processes) of CPU while the next frame is prepared; measured no faster either.
+        session_options.add_session_config_entry('session.intra_op.allow_spinning', '0')
         session_options.log_severity_level = 3
         try:
             self._session = ort.InferenceSession(str(onnx_path), session_options,

@@ -82,3 +82,11 @@ def test_a_spot_in_the_frame_becomes_a_fixation_at_its_pixel(frame_size, model):
     model_input, box = preprocess(np.dstack([frame] * 3), model)
     (fix,) = find_fixations(model_input[0, 0] / 255, box, FixationSettings(top_k=1))
     assert abs(fix.y - y) <= 1 and abs(fix.x - x) <= 1
+
+
+def test_a_peak_on_the_last_model_row_stays_inside_the_frame():
+    box = plan_letterbox((480, 640), (64, 64))  # step 479 / 47 > 480 / 48
+    sal = np.zeros((64, 64), np.float32)
+    sal[box.top + 47, 63] = 1.0
+    (fix,) = find_fixations(sal, box, FixationSettings(top_k=1))
+    assert fix.y == 479.0 and fix.x == 639.0

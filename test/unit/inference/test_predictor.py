@@ -88,7 +88,7 @@ def test_batch_equals_single_frames(weights_path, tmp_path):
 def test_onnx_models_are_fixed_to_their_size(tmp_path, options):
     path = tmp_path / 'm.onnx'
     onnx_export.save(onnx_export.build(weights.random_weights(1), 64, 96), path)
-    with pytest.raises(ParameterError, match='size auto needs a weights file'):
+    with pytest.raises(ParameterError, match='set size to 64x96'):
         SaliencyPredictor(path, options=options)
     with pytest.raises(ParameterError, match='exported for 64x96, not 64x64'):
         SaliencyPredictor(path, size='64x64', options=options)
