@@ -27,12 +27,13 @@ def run(name: str, make_node: Callable[[], Node], args: Optional[Sequence[str]] 
     # SIGTERM as SIGINT on every distribution (Humble's rclpy does not handle SIGTERM)
     signal.signal(signal.SIGTERM, _interrupt)
     node = None
+    code = 0
     try:
         node = make_node()
         rclpy.spin(node)
     except STARTUP_ERRORS as exc:
         rclpy.logging.get_logger(name).fatal(f'cannot start: {exc}')
-        return 1
+        code = 1
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
     finally:
@@ -40,7 +41,7 @@ def run(name: str, make_node: Callable[[], Node], args: Optional[Sequence[str]] 
             node.destroy_node()
         if rclpy.ok():
             rclpy.try_shutdown()
-    return 0
+    return code
 
 
 def _interrupt(signum, frame) -> None:

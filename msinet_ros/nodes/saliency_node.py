@@ -26,7 +26,7 @@ from .messages import camera_info_for, fixations_msg, image_msg
 from .ros_parameters import declare_all
 from .runner import main_for
 from ..camera import Intrinsics
-from ..errors import ImageError, ParameterError
+from ..errors import ImageError, MsinetError, ParameterError
 from ..frame_slot import LatestSlot
 from ..imaging import image_to_rgb
 from ..inference.backends import BackendOptions
@@ -58,28 +58,50 @@ class SaliencyNode(Node):
                         'age_violations': 0}
         self._camera_info: Optional[CameraInfo] = None
         self._arrivals: Deque[float] = deque(maxlen=256)
+        self._failure: Optional[MsinetError] = None  # why start-up failed
+        self._slot: LatestSlot = LatestSlot()
+        self._stop = threading.Event()  # also cancels an engine build
         self.diagnostics = self.create_publisher(DiagnosticArray, '/diagnostics', 10)
         self.create_timer(1.0, self._publish_diagnostics)
-        self.predictor = self._load_model()
+        self._start_watch = self.create_timer(0.1, self._check_start)
+        # The model loads (or the engine builds) while the node already spins, so that
+        # diagnostics report the progress; only then does the node subscribe.
+        self._worker = threading.Thread(target=self._start_then_work, name='saliency_worker',
+                                        daemon=True)
+        self._worker.start()
+
+    # ---- start-up ---------------------------------------------------------------------
+    def _start_then_work(self) -> None:
+        try:
+            self.predictor = self._load_model()
+        except MsinetError as exc:
+            self._failure = exc
+            return
+        except Exception as exc:  # an unforeseen failure still ends start-up with one line
+            self._failure = MsinetError(f'{type(exc).__name__}: {exc}')
+            return
         self.state = 'running'
         self._create_outputs()
-        self._slot: LatestSlot = LatestSlot()
-        self._stop = threading.Event()
         self._create_inputs()
-        self._worker = threading.Thread(target=self._work, name='saliency_worker', daemon=True)
-        self._worker.start()
         self.get_logger().info(
             f'ready: {self.params["backend"]} on {self.params["device"]}, model '
             f'{self.params["model"]}, listening on {self._image_topic}')
+        self._work()
 
-    # ---- start-up ---------------------------------------------------------------------
+    def _check_start(self) -> None:
+        """Raise a start-up failure of the loader thread in the spinning thread (exit 1)."""
+        if self._failure is not None and not self._stop.is_set():
+            raise self._failure
+        if self.state == 'running':
+            self._start_watch.cancel()
+
     def _load_model(self) -> SaliencyPredictor:
         p = self.params
         self.state = 'building engine' if p['backend'] == 'tensorrt' else 'loading'
         options = BackendOptions(device=p['device'], precision=p['precision'],
                                  threads=p['threads'], cache_dir=p['cache_dir'],
                                  allow_rebuild=p['allow_engine_rebuild'],
-                                 progress=self._on_build_progress,
+                                 progress=self._on_build_progress, cancel=self._stop,
                                  log=self.get_logger().info)
         predictor = SaliencyPredictor(p['model'], p['backend'], p['size'], options)
         predictor.warm_up()
@@ -296,10 +318,9 @@ class SaliencyNode(Node):
 
     def destroy_node(self) -> None:
         """Stop the worker before the node goes away."""
-        if hasattr(self, '_stop'):
-            self._stop.set()
-            self._slot.close()
-            self._worker.join(timeout=2.0)
+        self._stop.set()
+        self._slot.close()
+        self._worker.join(timeout=1.5)
         super().destroy_node()
 
 

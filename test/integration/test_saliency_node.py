@@ -364,3 +364,18 @@ def test_clean_exit_mid_inference(probe, start_node, models, sig):
     assert wait_for_exit(node.proc, 5) == 0, node.output()
     assert time.monotonic() - started < 2.0
     assert 'Traceback' not in node.output()
+
+
+def test_diagnostics_report_loading_then_running(probe, start_node, models):
+    """A weights file with size auto exports three sizes first: diagnostics show it."""
+    states = []
+
+    def on_diagnostics(array):
+        states.extend({kv.key: kv.value for kv in s.values}['state'] for s in array.status
+                      if s.name.startswith('/loading/'))
+
+    probe.node.create_subscription(DiagnosticArray, '/diagnostics', on_diagnostics, 10)
+    node = start_node('saliency_node', '-p', f'model:={models / "random.safetensors"}',
+                      '-p', f'cache_dir:={models / "fresh_cache"}', '-r', '__ns:=/loading')
+    assert probe.spin_until(lambda: 'running' in states, timeout=60), node.output()
+    assert states[0] == 'loading'
