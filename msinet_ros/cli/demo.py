@@ -16,6 +16,7 @@ import sys
 import time
 
 from .export import RANDOM_WARNING
+from .. import __version__
 from ..errors import MsinetError
 from ..model import onnx_export, weights
 from ..paths import cache_dir
@@ -61,7 +62,7 @@ def _default_model(size: str):
     if imported.is_file():
         return imported, size
     print(f'\n{RANDOM_WARNING}\n', file=sys.stderr)
-    path = cache_dir() / 'random-seed0-240x320.onnx'
+    path = cache_dir() / f'random-seed0-240x320-{__version__}.onnx'  # new code, new file
     if not path.is_file():
         onnx_export.save(onnx_export.build(weights.random_weights(0), 240, 320,
                                            metadata=weights.random_metadata(0)), path)
