@@ -15,7 +15,6 @@ import subprocess
 import sys
 import time
 
-from .export import RANDOM_WARNING
 from .. import __version__
 from ..errors import MsinetError
 from ..model import onnx_export, weights
@@ -61,7 +60,7 @@ def _default_model(size: str):
     imported = cache_dir() / 'salicon.safetensors'
     if imported.is_file():
         return imported, size
-    print(f'\n{RANDOM_WARNING}\n', file=sys.stderr)
+    print(f'\nWARNING: {weights.RANDOM_WARNING}\n', file=sys.stderr)
     path = cache_dir() / f'random-seed0-240x320-{__version__}.onnx'  # new code, new file
     if not path.is_file():
         onnx_export.save(onnx_export.build(weights.random_weights(0), 240, 320,

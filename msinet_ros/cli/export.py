@@ -9,10 +9,6 @@ from ..model import onnx_export, weights
 from ..model.architecture import parse_size
 from ..model.importers import import_weights
 
-RANDOM_WARNING = ('WARNING: seeded RANDOM weights — the saliency maps are meaningless. Import '
-                  'the official weights with `msinet import model_salicon_cpu.pb -o '
-                  'salicon.safetensors` and export those.')
-
 
 def _batch(text: str):
     if text == 'dynamic':
@@ -51,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         tensors, metadata = import_weights(args.weights)
     if weights.is_random(metadata):
-        print(RANDOM_WARNING, file=sys.stderr)
+        print(f'WARNING: {weights.RANDOM_WARNING}', file=sys.stderr)
     start = time.monotonic()
     model = onnx_export.build(tensors, height, width, batch=args.batch, fp16=args.fp16,
                               metadata=metadata)

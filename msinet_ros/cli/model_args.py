@@ -5,7 +5,8 @@ import sys
 
 from ..inference.backends import BackendOptions, BACKENDS
 from ..inference.fixations import FixationSettings
-from ..inference.predictor import RANDOM_WARNING, SaliencyPredictor
+from ..inference.predictor import SaliencyPredictor
+from ..model.weights import RANDOM_WARNING
 
 
 def add_model_arguments(parser: argparse.ArgumentParser, model_required: bool = True) -> None:

@@ -26,9 +26,6 @@ from ..paths import cache_dir
 
 # The sizes 'auto' chooses from (those of the published Hugging Face model).
 AUTO_SIZES: Tuple[Size, ...] = ((240, 320), (320, 240), (320, 320))
-RANDOM_WARNING = ('the model has seeded RANDOM weights: its saliency maps are meaningless. '
-                  'Import the official weights with `msinet import model_salicon_cpu.pb -o '
-                  'salicon.safetensors` and use that file as the model')
 
 
 @dataclass
@@ -88,6 +85,7 @@ class SaliencyPredictor:
         self.backend_name = backend
         self.options = options
         self._backends: Dict[Size, Backend] = {}
+        self._weights_digest: Optional[str] = None
         self._auto = size == 'auto'
         if self.source.kind == 'engine' and backend != 'tensorrt':
             raise ParameterError(f'{self.source.path} is a TensorRT engine: use backend '
@@ -123,7 +121,9 @@ class SaliencyPredictor:
     def _onnx_for(self, size: Size) -> Path:
         if self.source.kind == 'onnx':
             return self.source.path
-        digest = file_sha256(self.source.path)[:16]
+        if self._weights_digest is None:
+            self._weights_digest = file_sha256(self.source.path)[:16]
+        digest = self._weights_digest
         folder = cache_dir(self.options.cache_dir or None)
         path = folder / f'msinet-{digest}-{size[0]}x{size[1]}-{self.options.precision}.onnx'
         if not path.is_file():

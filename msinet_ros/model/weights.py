@@ -75,6 +75,11 @@ def random_weights(seed: int) -> Weights:
     return weights
 
 
+RANDOM_WARNING = ('seeded RANDOM weights: the saliency maps are meaningless. Import the official '
+                  'weights with `msinet import model_salicon_cpu.pb -o salicon.safetensors` and '
+                  'use that file as the model')
+
+
 def random_metadata(seed: int) -> Metadata:
     """Return the metadata that marks seeded random weights."""
     return {'source': f'random (seed {seed})', 'dataset': 'none', 'input_size': '240x320',

@@ -31,7 +31,8 @@ from ..frame_slot import LatestSlot
 from ..imaging import image_to_rgb
 from ..inference.backends import BackendOptions
 from ..inference.fixations import find_fixations, FixationSettings
-from ..inference.predictor import RANDOM_WARNING, SaliencyPredictor
+from ..inference.predictor import SaliencyPredictor
+from ..model.weights import RANDOM_WARNING
 from ..parameters import SALIENCY_NODE
 from ..stats import Window
 from ..visualization import draw_fixations, heatmap_overlay, to_mono8
@@ -53,7 +54,7 @@ class SaliencyNode(Node):
         self.state = 'loading'
         self._build_progress = ''
         self._stats: Dict[str, Window] = {name: Window() for name in (
-            'input', 'output', 'latency', 'age', 'age_margin', 'drop')}
+            'input', 'output', 'latency', 'age', 'age_margin')}
         self._counts = {'received': 0, 'dropped': 0, 'published': 0, 'rejected': 0,
                         'age_violations': 0}
         self._camera_info: Optional[CameraInfo] = None
@@ -154,7 +155,6 @@ class SaliencyNode(Node):
         self._stats['input'].add(now=now)
         if self._slot.put((msg, now)):
             self._counts['dropped'] += 1
-            self._stats['drop'].add(now=now)
 
     # ---- worker -------------------------------------------------------------------------
     def _work(self) -> None:

@@ -6,6 +6,7 @@ Inference backends behind one small interface, chosen by name.
 """
 
 from .base import Backend, BackendOptions
+from ...errors import ParameterError
 
 BACKENDS = ('onnxruntime', 'tensorrt', 'torch')
 
@@ -14,7 +15,6 @@ __all__ = ['Backend', 'BackendOptions', 'BACKENDS', 'create']
 
 def create(name: str, model_path, options: BackendOptions) -> Backend:
     """Create the named backend for a model file (ONNX, weights or engine, as it accepts)."""
-    from ...errors import ParameterError
     if name == 'onnxruntime':
         from .onnxruntime_backend import OnnxRuntimeBackend
         return OnnxRuntimeBackend(model_path, options)
