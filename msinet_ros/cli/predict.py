@@ -39,13 +39,19 @@ def register(subparsers) -> None:
     parser.set_defaults(run=run)
 
 
-def _frames(inputs: List[Path]) -> Iterator[Tuple[str, str, int, np.ndarray]]:
-    """Yield (output stem, source name, frame index, RGB frame) for each image/video frame."""
+def _expand(inputs: List[Path]) -> List[Path]:
+    """Replace each folder by its image files, in name order."""
+    paths: List[Path] = []
     for path in inputs:
-        if path.is_dir():
-            yield from _frames(sorted(p for p in path.iterdir()
-                                      if p.suffix.lower() in IMAGE_SUFFIXES))
-        elif path.suffix.lower() in VIDEO_SUFFIXES:
+        paths += sorted(p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES) \
+            if path.is_dir() else [path]
+    return paths
+
+
+def _frames(paths: List[Path]) -> Iterator[Tuple[str, str, int, np.ndarray]]:
+    """Yield (output stem, source name, frame index, RGB frame) for each image/video frame."""
+    for path in paths:
+        if path.suffix.lower() in VIDEO_SUFFIXES:
             capture = cv2.VideoCapture(str(path))
             if not capture.isOpened():
                 raise ImageError(f'{path} is not a readable video')
@@ -64,16 +70,9 @@ def _frames(inputs: List[Path]) -> Iterator[Tuple[str, str, int, np.ndarray]]:
             raise ImageError(f'{path} does not exist')
 
 
-def _count(inputs: List[Path]) -> int:
-    total = 0
-    for path in inputs:
-        if path.is_dir():
-            total += sum(1 for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
-        elif path.suffix.lower() in VIDEO_SUFFIXES:
-            total += max(0, int(cv2.VideoCapture(str(path)).get(cv2.CAP_PROP_FRAME_COUNT)))
-        else:
-            total += 1
-    return total
+def _count(paths: List[Path]) -> int:
+    return sum(max(0, int(cv2.VideoCapture(str(p)).get(cv2.CAP_PROP_FRAME_COUNT)))
+               if p.suffix.lower() in VIDEO_SUFFIXES else 1 for p in paths)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -81,8 +80,9 @@ def run(args: argparse.Namespace) -> int:
     settings = fixation_settings(args)
     predictor = predictor_from_args(args)
     args.output.mkdir(parents=True, exist_ok=True)
-    total, rows, start, done = _count(args.inputs), [], time.monotonic(), 0
-    for done, (stem, name, index, frame) in enumerate(_frames(args.inputs), start=1):
+    paths = _expand(args.inputs)
+    total, rows, start, done = _count(paths), [], time.monotonic(), 0
+    for done, (stem, name, index, frame) in enumerate(_frames(paths), start=1):
         result = predictor.predict(frame)
         depth = to_mono16 if args.bits == 16 else to_mono8
         cv2.imwrite(str(args.output / f'{stem}_saliency.png'), depth(result.saliency))

@@ -7,6 +7,7 @@ warm-up, per stage (preprocess, inference, postprocess) with the predictor's own
 
 from dataclasses import asdict, dataclass
 import multiprocessing
+import os
 import platform
 import resource
 from typing import Dict, List, Optional
@@ -84,7 +85,6 @@ def measure_isolated(case: Case, frame: np.ndarray, frames: int, warmup: int,
 
 def machine() -> Dict[str, str]:
     """Describe the computer this runs on (for the record)."""
-    import os
     cpu = platform.processor() or platform.machine()
     try:
         with open('/proc/cpuinfo') as handle:

@@ -5,6 +5,7 @@ from typing import Sequence
 import numpy as np
 from sensor_msgs.msg import CameraInfo, Image, PointCloud2, PointField
 
+from ..camera import resampled_projection
 from ..imaging import array_fields, ImageFields
 from ..inference.fixations import Fixation
 
@@ -49,8 +50,6 @@ def camera_info_for(source, header, height: int, width: int, axis_y=None,
     Without a calibrated source only the size is known. ``axis_y``/``axis_x`` give the
     resampling (see :func:`msinet_ros.camera.resampled_projection`); None means none.
     """
-    from ..camera import resampled_projection
-
     info = CameraInfo(header=header, height=height, width=width)
     if source is None:
         return info

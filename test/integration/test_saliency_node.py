@@ -78,8 +78,8 @@ class Outputs:
     def __init__(self, probe, topics=OUTPUTS, namespace=''):
         self.messages = {topic: [] for topic in topics}
         for topic in topics:
-            probe.node.create_subscription(OUTPUTS[topic], f'{namespace}/{topic}'.lstrip('/')
-                                           if not namespace else f'{namespace}/{topic}',
+            probe.node.create_subscription(OUTPUTS[topic],
+                                           f'{namespace}/{topic}' if namespace else topic,
                                            self.messages[topic].append, 10)
 
     def with_stamp(self, topic, stamp):
