@@ -18,6 +18,7 @@ from .backends import Backend, BackendOptions, create
 from .backends.tensorrt_backend import ENGINE_SUFFIXES
 from .preprocess import check_frame, choose_size, Letterbox, plan_letterbox, postprocess, \
     preprocess_into, Size
+from .. import __version__
 from ..errors import ModelFormatError, ParameterError
 from ..files import file_sha256
 from ..model import onnx_export, weights as weights_file
@@ -125,7 +126,9 @@ class SaliencyPredictor:
             self._weights_digest = file_sha256(self.source.path)[:16]
         digest = self._weights_digest
         folder = cache_dir(self.options.cache_dir or None)
-        path = folder / f'msinet-{digest}-{size[0]}x{size[1]}-{self.options.precision}.onnx'
+        # the exporter's version is part of the key: a changed exporter never serves old files
+        path = folder / (f'msinet-{digest}-v{__version__}-{size[0]}x{size[1]}-'
+                         f'{self.options.precision}.onnx')
         if not path.is_file():
             self.options.log(f'exporting {self.source.path.name} at {size[0]}x{size[1]} to '
                              f'{path}')
