@@ -1,14 +1,18 @@
 """Install the msinet_ros ament_python package."""
 
 from glob import glob
+import re
 
 from setuptools import find_packages, setup
 
 PACKAGE = 'msinet_ros'
+# package.xml holds the one version string (msinet_ros/__init__.py reads it too)
+with open('package.xml') as handle:
+    VERSION = re.search(r'<version>([^<]+)</version>', handle.read()).group(1).strip()
 
 setup(
     name=PACKAGE,
-    version='0.1.0',
+    version=VERSION,
     packages=find_packages(exclude=['test', 'test.*']),
     data_files=[
         ('share/ament_index/resource_index/packages', [f'resource/{PACKAGE}']),

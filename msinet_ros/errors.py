@@ -21,6 +21,10 @@ class ParameterError(MsinetError):
     """A configuration value is out of range or of the wrong type."""
 
 
+class BuildCancelled(MsinetError):
+    """Preparing a model (an engine build) was cancelled, e.g. because the node is stopping."""
+
+
 class MissingDependencyError(MsinetError):
     """An optional dependency needed for the requested feature is not installed."""
 

@@ -11,6 +11,13 @@ from dataclasses import dataclass
 from typing import Dict, Optional, Sequence, Tuple, Union
 
 from .errors import ParameterError
+from .inference.backends import NAMES as BACKEND_NAMES, TensorRTOptions
+from .inference.fixations import FixationSettings
+from .inference.tensorrt.bindings import LOG_LEVELS
+from .visualization import COLORMAPS
+
+_FIXATIONS = FixationSettings()
+_TENSORRT = TensorRTOptions()
 
 Value = Union[bool, int, float, str]
 
@@ -59,35 +66,41 @@ IMAGE_PLAYER: Tuple[ParamSpec, ...] = (
 
 SALIENCY_NODE: Tuple[ParamSpec, ...] = (
     ParamSpec('model', '', 'Weights (.safetensors), ONNX file or TensorRT engine to run.'),
-    ParamSpec('backend', 'onnxruntime', 'Inference backend.',
-              choices=('onnxruntime', 'tensorrt', 'torch')),
+    ParamSpec('backend', 'onnxruntime', 'Inference backend.', choices=BACKEND_NAMES),
     ParamSpec('device', 'cpu', 'Device for onnxruntime/torch (tensorrt always uses the GPU).',
               choices=('cpu', 'cuda')),
+    ParamSpec('device_index', 0, 'Which GPU (CUDA device index) runs tensorrt, or onnxruntime/'
+              'torch with device cuda.', limits=(0, 63)),
     ParamSpec('precision', 'fp32', 'Network precision (fp16 on GPUs).', choices=('fp32', 'fp16')),
-    ParamSpec('size', 'auto', 'Model input HxW (multiples of 8), or auto: 240x320, 320x240 or '
-              '320x320 by the image shape (weights files only).'),
+    ParamSpec('size', 'auto', 'Model input HxW (multiples of 8), or auto: a weights file runs '
+              '240x320, 320x240 or 320x320 by the image shape, an ONNX file or engine its own '
+              'size.'),
     ParamSpec('threads', 0, 'CPU threads for inference; 0 uses all cores.', limits=(0, 256)),
     ParamSpec('cache_dir', '', 'Where exports and engines are cached; empty: engines/ in a '
               'source checkout, else $ROS_HOME/msinet_ros.'),
-    ParamSpec('allow_engine_rebuild', True, 'Rebuild a TensorRT engine that does not load on '
-              'this GPU/TensorRT (when its ONNX is known).'),
+    ParamSpec('allow_engine_rebuild', _TENSORRT.allow_rebuild, 'Rebuild a TensorRT engine that '
+              'does not load on this GPU/TensorRT (when its ONNX is known).'),
+    ParamSpec('tensorrt_workspace_mib', _TENSORRT.workspace_mib, 'TensorRT builder workspace '
+              'limit (MiB); part of the engine key.', limits=(16, 65536)),
+    ParamSpec('tensorrt_log_level', _TENSORRT.log_level, 'TensorRT messages up to this severity '
+              "go to the node's log.", choices=LOG_LEVELS),
     ParamSpec('transport', 'raw', 'Subscribe to image (raw) or image/compressed.',
               choices=('raw', 'compressed')),
     ParamSpec('output_resolution', 'input', 'Resolution of saliency and saliency/mono: the '
               'input image, or the model map without padding.', choices=('input', 'model'),
               read_only=False),
     ParamSpec('overlay_colormap', 'jet', 'Colormap of saliency/overlay.',
-              choices=('jet', 'turbo', 'inferno', 'viridis', 'hot'), read_only=False),
+              choices=tuple(COLORMAPS), read_only=False),
     ParamSpec('overlay_opacity', 0.5, 'Opacity of the heat map in saliency/overlay.',
               limits=(0.0, 1.0), read_only=False),
-    ParamSpec('top_k', 5, 'Number of fixation points published.', limits=(0, 50),
+    ParamSpec('top_k', _FIXATIONS.top_k, 'Number of fixation points published.', limits=(0, 50),
               read_only=False),
-    ParamSpec('min_distance', 40.0, 'Minimum distance between fixations, in input pixels.',
-              limits=(0.0, 10000.0), read_only=False),
-    ParamSpec('threshold_abs', 0.2, 'Minimum saliency of a fixation.', limits=(0.0, 1.0),
-              read_only=False),
-    ParamSpec('threshold_rel', 0.5, 'Minimum saliency of a fixation relative to the peak.',
+    ParamSpec('min_distance', _FIXATIONS.min_distance, 'Minimum distance between fixations, in '
+              'input pixels.', limits=(0.0, 10000.0), read_only=False),
+    ParamSpec('threshold_abs', _FIXATIONS.threshold_abs, 'Minimum saliency of a fixation.',
               limits=(0.0, 1.0), read_only=False),
+    ParamSpec('threshold_rel', _FIXATIONS.threshold_rel, 'Minimum saliency of a fixation '
+              'relative to the peak.', limits=(0.0, 1.0), read_only=False),
     ParamSpec('max_rate', 0.0, 'Most results per second; 0 is as fast as inference allows.',
               limits=(0.0, 1000.0), read_only=False),
     ParamSpec('min_output_rate', 0.0, 'Diagnostics warn when results come slower than this '
@@ -97,7 +110,7 @@ SALIENCY_NODE: Tuple[ParamSpec, ...] = (
 )
 
 SALIENCY_RECORDER: Tuple[ParamSpec, ...] = (
-    ParamSpec('output', 'saliency_out', 'Folder the overlays and fixations.json are written to.'),
+    ParamSpec('output', 'saliency_out', 'Folder the overlays and fixations.jsonl are written to.'),
     ParamSpec('frames', 0, 'Exit after this many overlays; 0 records until stopped.',
               limits=(0, 1000000)),
 )

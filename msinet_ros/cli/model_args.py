@@ -1,55 +1,80 @@
-"""Command-line options shared by the tools that run the model (predict, benchmark)."""
+"""
+Command-line options of the tools that run the model (predict, build-engine).
+
+The options are built from the saliency node's parameter declarations (flag from the name,
+type from the default, choices, ranges and help from the spec), so that a tool and the node
+given the same settings make the same predictor, and prebuilt engines are the ones the node
+loads.
+"""
 
 import argparse
 import sys
+from typing import Sequence
 
-from ..inference.backends import BackendOptions, BACKENDS
 from ..inference.fixations import FixationSettings
 from ..inference.predictor import SaliencyPredictor
+from ..inference.settings import make_predictor
 from ..model.weights import RANDOM_WARNING
+from ..parameters import ParamSpec, SALIENCY_NODE
+
+MODEL_OPTIONS = ('backend', 'device', 'device_index', 'precision', 'size', 'threads',
+                 'cache_dir', 'allow_engine_rebuild', 'tensorrt_workspace_mib',
+                 'tensorrt_log_level')
+FIXATION_OPTIONS = ('top_k', 'min_distance', 'threshold_abs', 'threshold_rel')
+SPECS = {spec.name: spec for spec in SALIENCY_NODE}
 
 
-def add_model_arguments(parser: argparse.ArgumentParser, model_required: bool = True) -> None:
-    """Add --model, --backend, --size, --device, --precision, --threads, --cache-dir."""
+def add_spec_arguments(parser: argparse.ArgumentParser, names: Sequence[str]) -> None:
+    """Add one option per named node parameter (``top_k`` → ``--top-k``)."""
+    for name in names:
+        spec = SPECS[name]
+        flag = '--' + name.replace('_', '-')
+        if isinstance(spec.default, bool):
+            parser.add_argument(flag, dest=name, action=argparse.BooleanOptionalAction,
+                                default=spec.default, help=spec.description)
+            continue
+        parser.add_argument(flag, dest=name, type=_checked(spec), default=spec.default,
+                            choices=spec.choices, help=spec.description)
+
+
+def _checked(spec: ParamSpec):
+    def convert(text: str):
+        try:
+            return spec.check(type(spec.default)(text))
+        except ValueError:
+            raise argparse.ArgumentTypeError(f'{text!r} is not a {spec.type_name}') from None
+        except Exception as exc:  # ParameterError: out of range
+            raise argparse.ArgumentTypeError(str(exc)) from None
+    convert.__name__ = spec.type_name
+    return convert
+
+
+def add_model_arguments(parser: argparse.ArgumentParser, model_required: bool = True,
+                        exclude: Sequence[str] = ()) -> None:
+    """Add --model and the node's model parameters as options."""
     parser.add_argument('-m', '--model', required=model_required,
-                        help='weights (.safetensors), ONNX file or TensorRT engine')
-    parser.add_argument('--backend', choices=BACKENDS, default='onnxruntime')
-    parser.add_argument('--size', default='auto',
-                        help='model input HxW, or auto (weights only: 240x320, 320x240 or '
-                             '320x320, whichever fits the frame shape best)')
-    parser.add_argument('--device', choices=('cpu', 'cuda'), default='cpu')
-    parser.add_argument('--precision', choices=('fp32', 'fp16'), default='fp32')
-    parser.add_argument('--threads', type=int, default=0, help='CPU threads (0: all cores)')
-    parser.add_argument('--cache-dir', default='', help='where exports and engines are cached')
+                        help=SPECS['model'].description)
+    add_spec_arguments(parser, [name for name in MODEL_OPTIONS if name not in exclude])
 
 
 def add_fixation_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the fixation-selection options."""
-    defaults = FixationSettings()
-    parser.add_argument('--top-k', type=int, default=defaults.top_k)
-    parser.add_argument('--min-distance', type=float, default=defaults.min_distance,
-                        help='frame pixels between fixations')
-    parser.add_argument('--threshold-abs', type=float, default=defaults.threshold_abs)
-    parser.add_argument('--threshold-rel', type=float, default=defaults.threshold_rel)
+    add_spec_arguments(parser, FIXATION_OPTIONS)
 
 
 def fixation_settings(args: argparse.Namespace) -> FixationSettings:
     """Return the fixation settings the options describe."""
-    return FixationSettings(args.top_k, args.min_distance, args.threshold_abs,
-                            args.threshold_rel)
+    return FixationSettings(*(getattr(args, name) for name in FIXATION_OPTIONS))
 
 
-def backend_options(args: argparse.Namespace, **extra) -> BackendOptions:
-    """Return the backend options the command line describes."""
-    return BackendOptions(device=args.device, precision=args.precision, threads=args.threads,
-                          cache_dir=args.cache_dir,
-                          log=lambda message: print(message, file=sys.stderr), **extra)
+def log_to_stderr(message: str) -> None:
+    """Print a tool's progress message on stderr."""
+    print(message, file=sys.stderr)
 
 
-def predictor_from_args(args: argparse.Namespace, **extra) -> SaliencyPredictor:
+def predictor_from_args(args: argparse.Namespace, progress=None) -> SaliencyPredictor:
     """Create the predictor; warn loudly on stderr if its weights are random."""
-    predictor = SaliencyPredictor(args.model, args.backend, args.size,
-                                  backend_options(args, **extra))
+    predictor = make_predictor(vars(args), log_to_stderr, progress)
     if predictor.is_random:
         print(f'WARNING: {RANDOM_WARNING}', file=sys.stderr)
     return predictor

@@ -11,12 +11,12 @@ from typing import Iterator, List, Tuple
 import cv2
 import numpy as np
 
-from .model_args import add_fixation_arguments, add_model_arguments, fixation_settings, \
-    predictor_from_args
+from .model_args import add_fixation_arguments, add_model_arguments, add_spec_arguments, \
+    fixation_settings, predictor_from_args
 from ..errors import ImageError
 from ..imaging import IMAGE_SUFFIXES, read_rgb
 from ..inference.fixations import find_fixations
-from ..visualization import COLORMAPS, draw_fixations, heatmap_overlay, to_mono16, to_mono8
+from ..visualization import draw_fixations, heatmap_overlay, to_mono16, to_mono8
 
 VIDEO_SUFFIXES = ('.mp4', '.avi', '.mov', '.mkv', '.webm')
 
@@ -32,8 +32,7 @@ def register(subparsers) -> None:
     parser.add_argument('--bits', type=int, choices=(8, 16), default=16,
                         help='saliency PNG depth (default 16)')
     parser.add_argument('--no-overlay', action='store_true', help='skip the heat-map overlays')
-    parser.add_argument('--colormap', choices=sorted(COLORMAPS), default='jet')
-    parser.add_argument('--opacity', type=float, default=0.5)
+    add_spec_arguments(parser, ('overlay_colormap', 'overlay_opacity'))
     parser.add_argument('--fixations', choices=('json', 'csv'), default='json',
                         help='format of the fixation list (default json)')
     parser.set_defaults(run=run)
@@ -78,7 +77,11 @@ def _count(paths: List[Path]) -> int:
 def run(args: argparse.Namespace) -> int:
     """Predict every frame and write the results."""
     settings = fixation_settings(args)
-    predictor = predictor_from_args(args)
+    with predictor_from_args(args) as predictor:
+        return _predict_all(args, predictor, settings)
+
+
+def _predict_all(args: argparse.Namespace, predictor, settings) -> int:
     args.output.mkdir(parents=True, exist_ok=True)
     paths = _expand(args.inputs)
     total, rows, start, done = _count(paths), [], time.monotonic(), 0
@@ -88,8 +91,9 @@ def run(args: argparse.Namespace) -> int:
         cv2.imwrite(str(args.output / f'{stem}_saliency.png'), depth(result.saliency))
         fixations = find_fixations(result.model_saliency, result.letterbox, settings)
         if not args.no_overlay:
-            overlay = draw_fixations(heatmap_overlay(frame, result.saliency, args.colormap,
-                                                     args.opacity), fixations)
+            overlay = draw_fixations(heatmap_overlay(frame, result.saliency,
+                                                     args.overlay_colormap,
+                                                     args.overlay_opacity), fixations)
             cv2.imwrite(str(args.output / f'{stem}_overlay.jpg'),
                         cv2.cvtColor(overlay, cv2.COLOR_RGB2BGR))
         rows += [{'source': name, 'frame': index, 'rank': rank, 'x': round(f.x, 2),

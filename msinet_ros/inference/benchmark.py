@@ -14,7 +14,7 @@ from typing import Dict, List, Optional
 
 import numpy as np
 
-from .backends import BackendOptions
+from .backends import BackendOptions, TorchOptions
 
 
 @dataclass(frozen=True)
@@ -45,15 +45,15 @@ def measure(case: Case, frame: np.ndarray, frames: int, warmup: int, cache_dir: 
     from .predictor import SaliencyPredictor
 
     options = BackendOptions(device=case.device, precision=case.precision,
-                             threads=case.threads, cuda_graph=case.cuda_graph,
-                             cache_dir=cache_dir, log=lambda message: None)
-    predictor = SaliencyPredictor(case.model, case.backend, case.size, options)
-    for _ in range(warmup):
-        predictor.predict(frame)
+                             threads=case.threads, cache_dir=cache_dir, log=lambda message: None)
+    own = TorchOptions(cuda_graph=case.cuda_graph) if case.backend == 'torch' else None
     stages: Dict[str, List[float]] = {}
-    for _ in range(frames):
-        for stage, ms in predictor.predict(frame).timings.items():
-            stages.setdefault(stage, []).append(ms)
+    with SaliencyPredictor(case.model, case.backend, case.size, options, own) as predictor:
+        for _ in range(warmup):
+            predictor.predict(frame)
+        for _ in range(frames):
+            for stage, ms in predictor.predict(frame).timings.items():
+                stages.setdefault(stage, []).append(ms)
     record = {'case': asdict(case), 'label': case.label, 'frames': frames,
               'stages_ms': {stage: _percentiles(v) for stage, v in stages.items()}}
     record['fps'] = 1e3 / record['stages_ms']['total']['p50']

@@ -2,30 +2,37 @@
 The saliency predictor: frames in, saliency maps out, whichever backend runs the network.
 
 A model path may be a weights file (``.safetensors``: each input size it needs is exported to
-ONNX on first use and cached under a key that includes the file's content hash, so a changed
-weights file is never served stale), a ready ONNX file, or a TensorRT engine (both fixed to
-their size, so ``size='auto'`` is refused for them).
+ONNX when first asked for and cached under a key that includes the file's content hash, so a
+changed weights file is never served stale), a ready ONNX file, or a TensorRT engine (both fixed
+to their size; with ``size='auto'`` they run at that size). Which backend accepts which model
+kind comes from the backend table; the predictor never branches on a backend's name.
+
+Nothing is exported, built or loaded before it is needed: :meth:`SaliencyPredictor.prepare`
+does it for one input size ahead of use (the node calls it at start-up), and
+:meth:`SaliencyPredictor.cancel` stops a build in progress where the backend allows. The
+predictor is a context manager; :meth:`close` releases every backend.
 """
 
 from dataclasses import dataclass, field
 from pathlib import Path
+import threading
 import time
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from .backends import Backend, BackendOptions, create
-from .backends.tensorrt_backend import ENGINE_SUFFIXES
+from .backends import Backend, BackendOptions, spec
 from .preprocess import check_frame, choose_size, Letterbox, plan_letterbox, postprocess, \
     preprocess_into, Size
 from .. import __version__
-from ..errors import ModelFormatError, ParameterError
+from ..errors import BuildCancelled, ModelFormatError, ParameterError
 from ..files import file_sha256
 from ..model import onnx_export, weights as weights_file
 from ..model.architecture import check_input_size, parse_size
+from ..model.source import ENGINE, ModelSource, ONNX, WEIGHTS
 from ..paths import cache_dir
 
-# The sizes 'auto' chooses from (those of the published Hugging Face model).
+# The sizes 'auto' chooses from for a weights file (those of the published Hugging Face model).
 AUTO_SIZES: Tuple[Size, ...] = ((240, 320), (320, 240), (320, 320))
 
 
@@ -39,126 +46,136 @@ class Prediction:
     timings: Dict[str, float] = field(default_factory=dict)  # milliseconds per stage
 
 
-@dataclass(frozen=True)
-class ModelSource:
-    """What a model path holds."""
-
-    path: Path
-    kind: str  # 'weights', 'onnx' or 'engine'
-    metadata: Dict[str, str]
-
-    @classmethod
-    def of(cls, path: Union[str, Path]) -> 'ModelSource':
-        """Classify a model path by its suffix and read its metadata."""
-        path = Path(path).expanduser()
-        if not path.is_file():
-            raise ModelFormatError(
-                f'model {str(path)!r} does not exist. Import the official weights with `msinet '
-                'import model_salicon_cpu.pb -o salicon.safetensors`, export an ONNX with '
-                '`msinet export`, or build an engine with `msinet build-engine`')
-        if path.suffix == '.safetensors':
-            return cls(path, 'weights', weights_file.load(path)[1])
-        if path.suffix == '.onnx':
-            return cls(path, 'onnx', onnx_export.read_metadata(path))
-        if path.suffix in ENGINE_SUFFIXES:
-            return cls(path, 'engine', {})
-        raise ModelFormatError(f'model {str(path)!r} is not a .safetensors weights file, an '
-                               f'.onnx file or a TensorRT engine ({", ".join(ENGINE_SUFFIXES)})')
-
-    @property
-    def is_random(self) -> bool:
-        """Return whether the model is marked as seeded random weights."""
-        return weights_file.is_random(self.metadata)
-
-    @property
-    def fixed_size(self) -> Optional[Size]:
-        """Return the input size an ONNX file was exported for (None otherwise)."""
-        text = self.metadata.get('export_input_size')
-        return parse_size(text) if text else None
-
-
 class SaliencyPredictor:
     """Predict saliency maps of RGB frames with a chosen backend."""
 
     def __init__(self, model: Union[str, Path], backend: str = 'onnxruntime',
-                 size: Union[str, Size] = 'auto', options: BackendOptions = BackendOptions()):
+                 size: Union[str, Size] = 'auto', options: BackendOptions = BackendOptions(),
+                 backend_options: Optional[object] = None):
         self.source = ModelSource.of(model)
         self.backend_name = backend
         self.options = options
+        self._spec = spec(backend)
+        self._own_options = self._spec.options(backend_options)
+        self._cancel = threading.Event()
         self._backends: Dict[Size, Backend] = {}
         self._weights_digest: Optional[str] = None
-        self._auto = size == 'auto'
-        if self.source.kind == 'engine' and backend != 'tensorrt':
-            raise ParameterError(f'{self.source.path} is a TensorRT engine: use backend '
-                                 'tensorrt')
-        if backend == 'torch' and self.source.kind != 'weights':
-            raise ParameterError('the torch backend needs a .safetensors weights file')
-        if self._auto:
-            if self.source.kind != 'weights':
-                fixed = self.source.fixed_size
-                size_text = f'{fixed[0]}x{fixed[1]}' if fixed else "the engine's input size"
-                raise ParameterError(
-                    f'size auto needs a .safetensors weights file; {self.source.path} is fixed '
-                    f'to one size: set size to {size_text}')
-            self.sizes: Tuple[Size, ...] = AUTO_SIZES
+        kind = self.source.kind
+        exportable = kind == WEIGHTS and ONNX in self._spec.accepts
+        if kind not in self._spec.accepts and not exportable:
+            takes = ', '.join(sorted(self._spec.accepts))
+            raise ParameterError(f'{self.source.path} is a {kind} file, which backend {backend} '
+                                 f'does not run (it takes: {takes})' +
+                                 ('; use backend tensorrt' if kind == ENGINE else ''))
+        # The input size: fixed by the model (ONNX, engine) or chosen per frame (weights).
+        self._fixed: Optional[Size] = self.source.fixed_size
+        if kind == ONNX and self._fixed is None:
+            raise ModelFormatError(f'{self.source.path} has no fixed input size; export one '
+                                   'with `msinet export --size HxW`')
+        self.auto = size == 'auto' and kind == WEIGHTS
+        if size != 'auto':
+            wanted = parse_size(size) if isinstance(size, str) else tuple(size)
+            check_input_size(*wanted)
+            if self._fixed is not None and self._fixed != wanted:
+                raise ParameterError(f'{self.source.path} was exported for {self._fixed[0]}x'
+                                     f'{self._fixed[1]}, not {wanted[0]}x{wanted[1]}')
+            self._wanted: Optional[Size] = wanted
         else:
-            fixed = parse_size(size) if isinstance(size, str) else tuple(size)
-            check_input_size(*fixed)
-            model_size = self.source.fixed_size
-            if model_size is not None and model_size != fixed:
-                raise ParameterError(f'{self.source.path} was exported for {model_size[0]}x'
-                                     f'{model_size[1]}, not {fixed[0]}x{fixed[1]}')
-            self.sizes = (fixed,)
+            self._wanted = None
 
     @property
     def is_random(self) -> bool:
         """Return whether the model's weights are seeded random (meaningless maps)."""
         return self.source.is_random
 
+    @property
+    def sizes(self) -> Tuple[Size, ...]:
+        """Return the input sizes this predictor may run (an engine's once it is loaded)."""
+        if self.auto:
+            return AUTO_SIZES
+        size = self._wanted or self._fixed
+        return (size,) if size is not None else tuple(self._backends)
+
+    @property
+    def default_size(self) -> Optional[Size]:
+        """Return the size to prepare at start-up (None: an engine's, known once loaded)."""
+        return AUTO_SIZES[0] if self.auto else (self._wanted or self._fixed)
+
     def size_for(self, frame_size: Size) -> Size:
         """Return the model input size used for a frame of this size."""
-        return choose_size(frame_size, self.sizes) if self._auto else self.sizes[0]
+        if self.auto:
+            return choose_size(frame_size, AUTO_SIZES)
+        return self._wanted or self._fixed or self.prepare()
 
-    def _onnx_for(self, size: Size) -> Path:
-        if self.source.kind == 'onnx':
+    def prepare(self, size: Optional[Size] = None) -> Size:
+        """
+        Export, build or load the model for one input size and run it once; return the size.
+
+        ``None`` prepares :attr:`default_size` (for an engine file: its own size). Raises
+        :class:`~msinet_ros.errors.BuildCancelled` after :meth:`cancel`.
+        """
+        size = tuple(size) if size is not None else self.default_size
+        if size is not None and self.sizes and size not in self.sizes:
+            choices = ', '.join(f'{h}x{w}' for h, w in self.sizes)
+            raise ParameterError(f'{self.source.path} runs at {choices}, not {size[0]}x{size[1]}')
+        backend = self.backend_for(size)
+        size = size or backend.input_size
+        backend.infer(np.full((1, 3, *size), 126.0, np.float32))
+        return size
+
+    def describe(self) -> str:
+        """Return what runs each prepared size (library, device, real precision)."""
+        return '; '.join(f'{h}x{w}: {b.describe()}' for (h, w), b in self._backends.items()) \
+            or f'{self.backend_name} (nothing prepared yet)'
+
+    def _model_for(self, size: Size) -> Path:
+        """Return the model file the backend runs at ``size`` (exporting weights if needed)."""
+        if self.source.kind in self._spec.accepts:
             return self.source.path
+        precision = self._spec.load().export_precision(self.options, self._own_options)
         if self._weights_digest is None:
-            self._weights_digest = file_sha256(self.source.path)[:16]
+            self._weights_digest = file_sha256(self.source.path)
         digest = self._weights_digest
         folder = cache_dir(self.options.cache_dir or None)
         # the exporter's version is part of the key: a changed exporter never serves old files
-        path = folder / (f'msinet-{digest}-v{__version__}-{size[0]}x{size[1]}-'
-                         f'{self.options.precision}.onnx')
+        path = folder / (f'msinet-{digest[:16]}-v{__version__}-{size[0]}x{size[1]}-'
+                         f'{precision}.onnx')
         if not path.is_file():
-            self.options.log(f'exporting {self.source.path.name} at {size[0]}x{size[1]} to '
-                             f'{path}')
+            self.options.log(f'exporting {self.source.path.name} at {size[0]}x{size[1]} '
+                             f'({precision}) to {path}')
             tensors, metadata = weights_file.load(self.source.path)
-            model = onnx_export.build(tensors, *size, batch=None,
-                                      fp16=self.options.precision == 'fp16',
+            model = onnx_export.build(tensors, *size, batch=None, fp16=precision == 'fp16',
                                       metadata={**metadata, 'weights_file_sha256': digest})
             onnx_export.save(model, path)
         return path
 
-    def backend_for(self, size: Size) -> Backend:
+    def backend_for(self, size: Optional[Size]) -> Backend:
         """Return (creating on first use) the backend that runs this input size."""
-        if size not in self._backends:
-            if self.backend_name == 'torch':
-                shared = next(iter(self._backends.values()), None)
-                backend = shared or create('torch', self.source.path, self.options)
-            elif self.source.kind == 'engine':
-                backend = create('tensorrt', self.source.path, self.options)
-            else:
-                backend = create(self.backend_name, self._onnx_for(size), self.options)
-            if backend.input_size not in (None, size):
-                raise ModelFormatError(f'{self.source.path} runs at {backend.input_size}, '
-                                       f'not {size}')
-            self._backends[size] = backend
-        return self._backends[size]
+        if size is not None and size in self._backends:
+            return self._backends[size]
+        if self._cancel.is_set():
+            raise BuildCancelled('the predictor was cancelled')
+        shared = next(iter(self._backends.values()), None) if self._spec.any_size else None
+        backend = shared or self._spec.load()(
+            self._model_for(size) if size is not None else self.source.path, self.options,
+            self._own_options, self._cancel)
+        if backend.input_size not in (None, size) and size is not None:
+            backend.close()
+            raise ModelFormatError(f'{self.source.path} runs at {backend.input_size}, not {size}')
+        size = size or backend.input_size
+        if self._wanted is None and not self.auto and self._fixed is None:
+            self._fixed = size  # an engine file: its own size, now known
+        self._backends[size] = backend
+        return backend
 
     def warm_up(self) -> None:
-        """Create every backend and run it once, so the first real frame is not slow."""
-        for size in self.sizes:
-            self.backend_for(size).infer(np.full((1, 3, *size), 126.0, np.float32))
+        """Prepare every size this predictor may run (three exports/builds in auto mode)."""
+        for size in self.sizes or (None,):
+            self.prepare(size)
+
+    def cancel(self) -> None:
+        """Cancel a build in progress (where the backend allows) and any later preparation."""
+        self._cancel.set()
 
     def predict(self, frame: np.ndarray, frame_resolution: bool = True) -> Prediction:
         """Predict the saliency of one RGB frame (see :func:`check_frame` for what it takes)."""
@@ -201,7 +218,15 @@ class SaliencyPredictor:
         return results
 
     def close(self) -> None:
-        """Release every backend."""
+        """Release every backend (call from the thread that used them); idempotent."""
         for backend in {id(b): b for b in self._backends.values()}.values():
             backend.close()
         self._backends.clear()
+
+    def __enter__(self) -> 'SaliencyPredictor':
+        """Return the predictor itself."""
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        """Close the predictor."""
+        self.close()

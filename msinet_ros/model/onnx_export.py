@@ -12,9 +12,10 @@ convolutions in fp16 and keeps the reductions (global average pool, min-max norm
 whose 1e-7 is subnormal in fp16) in fp32.
 """
 
+from dataclasses import dataclass
 import hashlib
 from pathlib import Path
-from typing import Dict, List, Mapping, Optional
+from typing import Dict, List, Mapping, Optional, Tuple, Union
 
 import numpy as np
 
@@ -22,12 +23,17 @@ from .architecture import (check_input_size, feature_sizes, IMAGENET_MEAN, NORMA
                            parameter_count)
 from .weights import validate
 from .. import __version__
-from ..errors import require
+from ..errors import ModelFormatError, require
 from ..files import atomic_path
 
 OPSET = 17
 INPUT_NAME = 'image'
 OUTPUT_NAME = 'saliency'
+# Names (prefixes) of the nodes whose arithmetic must stay in fp32 in any fp16 build: the global
+# average pool (a sum over the whole feature map) and the min-max normalisation (1e-7 is
+# subnormal in fp16). The fp16 export casts around them; TensorRT's builder-flag path pins them.
+FP32_NODES: Tuple[str, ...] = tuple(op.name for op in OPS
+                                    if op.kind in ('global_mean', 'normalize')) + (OUTPUT_NAME,)
 
 
 def weights_digest(weights: Mapping[str, np.ndarray]) -> str:
@@ -154,8 +160,53 @@ def save(model, path: Path) -> None:
         onnx.save_model(model, str(tmp))
 
 
-def read_metadata(path: Path) -> Dict[str, str]:
-    """Return the metadata properties of an ONNX file (without loading its weights)."""
+@dataclass(frozen=True)
+class OnnxInfo:
+    """What the rest of the package needs to know of an ONNX file without running it."""
+
+    metadata: Dict[str, str]
+    input_shape: Tuple[Union[int, str], ...]  # a str names a dynamic dimension
+    fp16: bool  # runs its convolutions in fp16 (an fp16 export)
+
+    @property
+    def fixed_batch(self) -> Optional[int]:
+        """Return the input's fixed batch size, or None when the batch is dynamic."""
+        batch = self.input_shape[0] if self.input_shape else None
+        return batch if isinstance(batch, int) and batch > 0 else None
+
+    @property
+    def size(self) -> Optional[Tuple[int, int]]:
+        """Return the fixed (height, width) of the input, or None if not fixed."""
+        dims = self.input_shape[2:]
+        if len(dims) == 2 and all(isinstance(d, int) and d > 0 for d in dims):
+            return int(dims[0]), int(dims[1])
+        return None
+
+
+def describe(path: Path) -> OnnxInfo:
+    """Read an ONNX file's metadata, input shape and precision (external data is not read)."""
     onnx = require('onnx', 'install it with `pip install onnx`')
-    model = onnx.load_model(str(path), load_external_data=False)
-    return {prop.key: prop.value for prop in model.metadata_props}
+    from onnx import TensorProto
+
+    try:
+        model = onnx.load_model(str(path), load_external_data=False)
+    except Exception as exc:  # protobuf raises several types for a broken file
+        raise ModelFormatError(f'{path} is not a readable ONNX file ({type(exc).__name__}: '
+                               f'{exc}): export one with `msinet export`') from exc
+    inputs = [i for i in model.graph.input
+              if i.name not in {init.name for init in model.graph.initializer}]
+    if len(inputs) != 1 or len(model.graph.output) != 1:
+        raise ModelFormatError(f'{path} has {len(inputs)} inputs and {len(model.graph.output)} '
+                               'outputs; an MSI-Net ONNX has one of each')
+    dims = inputs[0].type.tensor_type.shape.dim
+    shape = tuple(d.dim_value if d.HasField('dim_value') else (d.dim_param or '?')
+                  for d in dims)
+    metadata = {prop.key: prop.value for prop in model.metadata_props}
+    fp16 = metadata.get('export_precision') == 'fp16' if 'export_precision' in metadata else \
+        any(init.data_type == TensorProto.FLOAT16 for init in model.graph.initializer)
+    return OnnxInfo(metadata, shape, fp16)
+
+
+def read_metadata(path: Path) -> Dict[str, str]:
+    """Return the metadata properties of an ONNX file (without loading external data)."""
+    return describe(path).metadata

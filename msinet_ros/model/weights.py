@@ -101,14 +101,38 @@ def save(path: Path, weights: Mapping[str, np.ndarray], metadata: Mapping[str, s
         save_file(checked, str(tmp), metadata=meta)
 
 
+def _missing(path: Path) -> ModelFormatError:
+    return ModelFormatError(f'weights file {str(path)!r} does not exist: import the official '
+                            'weights with `msinet import MODEL.pb -o WEIGHTS.safetensors`')
+
+
+def read_metadata(path: Path) -> Metadata:
+    """Return a weights file's metadata, reading only its header (no tensor is loaded)."""
+    from safetensors import safe_open
+
+    path = Path(path)
+    if not path.is_file():
+        raise _missing(path)
+    try:
+        with safe_open(str(path), framework='numpy') as handle:
+            metadata: Optional[Metadata] = handle.metadata()
+            names = set(handle.keys())
+    except Exception as exc:  # safetensors raises several unrelated types for broken files
+        raise ModelFormatError(f'{str(path)!r} is not a readable safetensors file '
+                               f'({type(exc).__name__}: {exc})') from exc
+    if names != set(expected_shapes()):
+        raise ModelFormatError(f'{str(path)!r} does not hold the MSI-Net tensors: import the '
+                               'weights with `msinet import`')
+    return dict(metadata or {})
+
+
 def load(path: Path) -> Tuple[Weights, Metadata]:
     """Load and validate a canonical weights file; raise ModelFormatError if it is not one."""
     from safetensors import safe_open
 
     path = Path(path)
     if not path.is_file():
-        raise ModelFormatError(f'weights file {str(path)!r} does not exist: import the official '
-                               'weights with `msinet import MODEL.pb -o WEIGHTS.safetensors`')
+        raise _missing(path)
     try:
         with safe_open(str(path), framework='numpy') as handle:
             metadata: Optional[Metadata] = handle.metadata()

@@ -29,9 +29,9 @@ from ..camera import Intrinsics
 from ..errors import ImageError, MsinetError, ParameterError
 from ..frame_slot import LatestSlot
 from ..imaging import image_to_rgb
-from ..inference.backends import BackendOptions
 from ..inference.fixations import find_fixations, FixationSettings
 from ..inference.predictor import SaliencyPredictor
+from ..inference.settings import make_predictor
 from ..model.weights import RANDOM_WARNING
 from ..parameters import SALIENCY_NODE
 from ..stats import Window
@@ -60,6 +60,7 @@ class SaliencyNode(Node):
         self._camera_info: Optional[CameraInfo] = None
         self._arrivals: Deque[float] = deque(maxlen=256)
         self._failure: Optional[MsinetError] = None  # why start-up failed
+        self.predictor: Optional[SaliencyPredictor] = None
         self._slot: LatestSlot = LatestSlot()
         self._stop = threading.Event()  # also cancels an engine build
         self.diagnostics = self.create_publisher(DiagnosticArray, '/diagnostics', 10)
@@ -74,7 +75,7 @@ class SaliencyNode(Node):
     # ---- start-up ---------------------------------------------------------------------
     def _start_then_work(self) -> None:
         try:
-            self.predictor = self._load_model()
+            self._load_model()
         except MsinetError as exc:
             self._failure = exc
             return
@@ -85,9 +86,12 @@ class SaliencyNode(Node):
         self._create_outputs()
         self._create_inputs()
         self.get_logger().info(
-            f'ready: {self.params["backend"]} on {self.params["device"]}, model '
-            f'{self.params["model"]}, listening on {self._image_topic}')
-        self._work()
+            f'ready: {self.predictor.describe()}, model {self.params["model"]}, listening on '
+            f'{self._image_topic}')
+        try:
+            self._work()
+        finally:
+            self.predictor.close()  # TensorRT/CUDA objects die in the thread that made them
 
     def _check_start(self) -> None:
         """Raise a start-up failure of the loader thread in the spinning thread (exit 1)."""
@@ -96,19 +100,23 @@ class SaliencyNode(Node):
         if self.state == 'running':
             self._start_watch.cancel()
 
-    def _load_model(self) -> SaliencyPredictor:
+    def _load_model(self) -> None:
+        """
+        Create the predictor and prepare its default size.
+
+        A fixed-size model (ONNX, engine, or a set size) is prepared whole; with a weights file
+        and size auto the landscape size is prepared and the others when a frame needs them.
+        """
         p = self.params
         self.state = 'building engine' if p['backend'] == 'tensorrt' else 'loading'
-        options = BackendOptions(device=p['device'], precision=p['precision'],
-                                 threads=p['threads'], cache_dir=p['cache_dir'],
-                                 allow_rebuild=p['allow_engine_rebuild'],
-                                 progress=self._on_build_progress, cancel=self._stop,
-                                 log=self.get_logger().info)
-        predictor = SaliencyPredictor(p['model'], p['backend'], p['size'], options)
-        predictor.warm_up()
-        if predictor.is_random:
+        self.predictor = make_predictor(p, self.get_logger().info, self._on_build_progress)
+        try:
+            self.predictor.prepare()
+        except BaseException:
+            self.predictor.close()
+            raise
+        if self.predictor.is_random:
             self.get_logger().warning(RANDOM_WARNING)
-        return predictor
 
     def _on_build_progress(self, phase: str, step: int, steps: int) -> None:
         self._build_progress = f'{phase} {step}/{steps}'
@@ -300,6 +308,7 @@ class SaliencyNode(Node):
         status.level = DiagnosticStatus.WARN if problems else DiagnosticStatus.OK
         status.message = '; '.join(problems) or self.state
         values = {'state': self.state, 'backend': self.params['backend'],
+                  'runs': self.predictor.describe() if self.state == 'running' else '',
                   'model': self.params['model'], 'build progress': self._build_progress}
         if self.state == 'running':
             values.update({
@@ -317,8 +326,10 @@ class SaliencyNode(Node):
         self.diagnostics.publish(array)
 
     def destroy_node(self) -> None:
-        """Stop the worker before the node goes away."""
+        """Stop the worker (cancelling a build where TensorRT can) before the node goes."""
         self._stop.set()
+        if self.predictor is not None:
+            self.predictor.cancel()
         self._slot.close()
         self._worker.join(timeout=1.5)
         super().destroy_node()

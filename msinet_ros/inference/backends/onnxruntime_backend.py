@@ -1,6 +1,7 @@
 """The default backend: ONNX Runtime on the CPU, or its CUDA provider with onnxruntime-gpu."""
 
 from pathlib import Path
+import threading
 from typing import Optional, Tuple
 
 import numpy as np
@@ -12,9 +13,8 @@ from ...errors import MissingDependencyError, ModelFormatError, ParameterError, 
 class OnnxRuntimeBackend(Backend):
     """An ONNX Runtime session with full graph optimisation."""
 
-    name = 'onnxruntime'
-
-    def __init__(self, onnx_path: Path, options: BackendOptions):
+    def __init__(self, onnx_path: Path, options: BackendOptions, own_options: None = None,
+                 cancel: Optional[threading.Event] = None):
         ort = require('onnxruntime', 'install it with `pip install onnxruntime` '
                                      '(onnxruntime-gpu for CUDA)')
         if options.device == 'cuda':
@@ -22,7 +22,7 @@ class OnnxRuntimeBackend(Backend):
                 raise MissingDependencyError(
                     'device cuda needs onnxruntime-gpu (CUDAExecutionProvider is not available '
                     'in this onnxruntime); install it, or use device cpu')
-            providers = ['CUDAExecutionProvider']
+            providers = [('CUDAExecutionProvider', {'device_id': options.device_index})]
         elif options.device == 'cpu':
             providers = ['CPUExecutionProvider']
         else:
@@ -41,6 +41,9 @@ class OnnxRuntimeBackend(Backend):
             raise ModelFormatError(f'{onnx_path} could not be loaded by onnxruntime '
                                    f'({str(exc).splitlines()[0]}): re-export it with '
                                    '`msinet export`') from exc
+        self._description = f'onnxruntime {ort.__version__} {options.device} ' + \
+            ('fp16 ONNX' if self._session.get_modelmeta().custom_metadata_map.get(
+                'export_precision') == 'fp16' else 'fp32')
         (inp,) = self._session.get_inputs()
         self._input_name = inp.name
         dims = inp.shape
@@ -50,6 +53,10 @@ class OnnxRuntimeBackend(Backend):
     def input_size(self) -> Optional[Tuple[int, int]]:
         """Return the fixed (height, width) of the ONNX input."""
         return self._size
+
+    def describe(self) -> str:
+        """Return the library, device and precision."""
+        return self._description
 
     def infer(self, batch: np.ndarray) -> np.ndarray:
         """Run the session."""

@@ -1,11 +1,12 @@
 """Optional backend: the PyTorch definition on CUDA (fp16, channels_last, CUDA graphs) or CPU."""
 
 from pathlib import Path
+import threading
 from typing import Optional, Tuple
 
 import numpy as np
 
-from .base import Backend, BackendOptions
+from .base import Backend, BackendOptions, TorchOptions
 from ...errors import ParameterError, require
 from ...model import weights as weights_file
 
@@ -13,9 +14,9 @@ from ...model import weights as weights_file
 class TorchBackend(Backend):
     """MSI-Net in PyTorch, built from a safetensors weights file (never from a pickle)."""
 
-    name = 'torch'
-
-    def __init__(self, weights_path: Path, options: BackendOptions):
+    def __init__(self, weights_path: Path, options: BackendOptions,
+                 own_options: TorchOptions = TorchOptions(),
+                 cancel: Optional[threading.Event] = None):
         torch = require('torch', 'the torch backend is optional: `pip install torch`')
         from ...model.torch_model import MSINet
 
@@ -27,7 +28,8 @@ class TorchBackend(Backend):
         if options.precision == 'fp16' and options.device != 'cuda':
             raise ParameterError('fp16 with the torch backend needs device cuda')
         self._torch = torch
-        self._device = torch.device(options.device)
+        self._device = torch.device(options.device, options.device_index) \
+            if options.device == 'cuda' else torch.device('cpu')
         self._half = options.precision == 'fp16'
         tensors, _ = weights_file.load(weights_path)
         model = MSINet(tensors).eval().to(self._device)
@@ -35,7 +37,7 @@ class TorchBackend(Backend):
             torch.backends.cudnn.benchmark = True
             model = model.to(memory_format=torch.channels_last)
         self._model = model.half() if self._half else model
-        self._use_graph = options.cuda_graph and self._device.type == 'cuda'
+        self._use_graph = own_options.cuda_graph and self._device.type == 'cuda'
         self._graph = None
         self._static_in = self._static_out = None
         if options.threads and self._device.type == 'cpu':
@@ -45,6 +47,12 @@ class TorchBackend(Backend):
     def input_size(self) -> Optional[Tuple[int, int]]:
         """Return None: the PyTorch model takes any size that is a multiple of 8."""
         return None
+
+    def describe(self) -> str:
+        """Return the library, device and precision."""
+        graph = ' + CUDA graph' if self._use_graph else ''
+        precision = 'fp16' if self._half else 'fp32'
+        return f'torch {self._torch.__version__} {self._device} {precision}{graph}'
 
     def _to_device(self, batch: np.ndarray):
         x = self._torch.from_numpy(batch).to(self._device, non_blocking=True)

@@ -1,41 +1,58 @@
 """Load a cached engine, or build (and cache) it when it is missing or does not fit."""
 
 from pathlib import Path
+import threading
 from typing import Callable, Optional, TypeVar
 
 from .planning import EngineMismatchError
-from ...files import atomic_path
+from ...files import atomic_path, file_lock
 
 T = TypeVar('T')
 
 
 def load_or_build(engine_path: Path, load: Callable[[bytes], T],
                   build: Optional[Callable[[], bytes]], allow_rebuild: bool,
-                  log: Callable[[str], None] = lambda message: None) -> T:
+                  log: Callable[[str], None] = lambda message: None,
+                  cancel: Optional[threading.Event] = None,
+                  rebuild_hint: str = '`msinet build-engine MODEL.onnx -o ENGINE`') -> T:
     """
     Return ``load(engine bytes)``, building the engine first if needed.
 
     ``build`` is None when no ONNX is known (the user gave an engine file). An engine that
     does not load (another TensorRT or GPU) is rebuilt when ``build`` exists and
-    ``allow_rebuild`` is set; otherwise the error says how to rebuild it.
+    ``allow_rebuild`` is set; otherwise the error says how to rebuild it. Builds of one file
+    take turns across processes: whoever waits finds the engine the other one built.
     """
     engine_path = Path(engine_path)
-    if engine_path.is_file() and engine_path.stat().st_size > 0:
-        try:
-            return load(engine_path.read_bytes())
-        except EngineMismatchError as exc:
-            if build is None or not allow_rebuild:
-                raise EngineMismatchError(
-                    f'{engine_path}: {exc}. Rebuild it on this machine with `msinet '
-                    'build-engine MODEL.onnx`' + ('' if build is None else
-                                                  ' or allow rebuilding')) from exc
-            log(f'{engine_path} does not load here ({exc}); rebuilding it')
-    elif build is None:
-        raise EngineMismatchError(f'engine {engine_path} does not exist: build one with '
-                                  '`msinet build-engine MODEL.onnx`')
-    else:
-        log(f'building TensorRT engine {engine_path.name} (minutes on a Jetson)')
-    data = build()
-    with atomic_path(engine_path) as tmp:
-        tmp.write_bytes(data)
+    if build is None:
+        if not engine_path.is_file():
+            raise EngineMismatchError(f'engine {engine_path} does not exist: build one with '
+                                      f'{rebuild_hint}')
+        return _load(engine_path, load, None, allow_rebuild, rebuild_hint)
+    with file_lock(engine_path, lambda: log(f'waiting for another process building '
+                                            f'{engine_path.name}'), cancel):
+        if engine_path.is_file() and engine_path.stat().st_size > 0:
+            try:
+                return _load(engine_path, load, build, allow_rebuild, rebuild_hint)
+            except EngineMismatchError as exc:
+                if not allow_rebuild:
+                    raise
+                log(f'{engine_path} does not load here ({exc}); rebuilding it')
+        else:
+            log(f'building TensorRT engine {engine_path.name} (minutes on a Jetson)')
+        data = build()
+        with atomic_path(engine_path) as tmp:
+            tmp.write_bytes(data)
     return load(data)
+
+
+def _load(engine_path: Path, load: Callable[[bytes], T], build, allow_rebuild: bool,
+          rebuild_hint: str) -> T:
+    try:
+        return load(engine_path.read_bytes())
+    except EngineMismatchError as exc:
+        if build is not None and allow_rebuild:
+            raise
+        raise EngineMismatchError(
+            f'{engine_path}: {exc}. Rebuild it on this machine with {rebuild_hint}' +
+            ('' if build is None else ' or allow rebuilding (allow_engine_rebuild)')) from exc

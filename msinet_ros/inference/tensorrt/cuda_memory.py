@@ -4,6 +4,7 @@ CUDA context, stream and buffers through pycuda (the one module that imports it)
 The primary context of the GPU is retained rather than created with ``pycuda.autoinit``, whose
 context belongs to the importing thread: :class:`CudaContext` is pushed around each use, so the
 worker thread that runs inference can use it (the usual pycuda pitfall with ROS executors).
+TensorRT, which uses the CUDA runtime, works in the same primary context.
 """
 
 from contextlib import contextmanager
@@ -11,18 +12,25 @@ from typing import Iterator
 
 import numpy as np
 
-from ...errors import require
+from .planning import GpuInfo
+from ...errors import ParameterError, require
 
-_HOW = ('the tensorrt backend needs pycuda: `pip install pycuda` (with the CUDA toolkit; on '
-        'Jetson it comes with JetPack)')
+PYCUDA_HOW = ('the tensorrt backend needs pycuda: `pip install pycuda`, which compiles against '
+              'the CUDA toolkit (on Jetson too: JetPack has the toolkit but not pycuda; put '
+              '/usr/local/cuda/bin on PATH first)')
 
 
 class CudaContext:
     """The primary context of one GPU, usable from any thread."""
 
     def __init__(self, device_index: int = 0):
-        self.cuda = require('pycuda.driver', _HOW)
+        self.cuda = require('pycuda.driver', PYCUDA_HOW)
         self.cuda.init()
+        count = self.cuda.Device.count()
+        if not 0 <= device_index < count:
+            raise ParameterError(f'device_index {device_index} does not exist: this machine '
+                                 f'has {count} CUDA device(s)')
+        self.device_index = device_index
         self.device = self.cuda.Device(device_index)
         self._context = self.device.retain_primary_context()
 
@@ -35,17 +43,15 @@ class CudaContext:
         finally:
             self.cuda.Context.pop()
 
-    def compute_capability(self):
-        """Return (major, minor)."""
-        return self.device.compute_capability()
+    def gpu_info(self) -> GpuInfo:
+        """Return what engines built on this GPU are specific to."""
+        return GpuInfo(self.device.name(), tuple(self.device.compute_capability()),
+                       self.device.get_attribute(
+                           self.cuda.device_attribute.MULTIPROCESSOR_COUNT))
 
-    def multiprocessors(self) -> int:
-        """Return the number of streaming multiprocessors."""
-        return self.device.get_attribute(self.cuda.device_attribute.MULTIPROCESSOR_COUNT)
-
-    def name(self) -> str:
-        """Return the device name."""
-        return self.device.name()
+    def new_stream(self):
+        """Return a new CUDA stream (the context must be active)."""
+        return self.cuda.Stream()
 
 
 class Buffers:
@@ -69,8 +75,3 @@ class Buffers:
         """Release device and pinned host memory (call with the context active)."""
         self.device.free()
         self.host.base.free()
-
-
-def new_stream(ctx: CudaContext):
-    """Return a new CUDA stream (the context must be active)."""
-    return ctx.cuda.Stream()

@@ -1,14 +1,95 @@
-"""TensorRT planning that needs no GPU: cache keys, profiles, I/O layout, precision strategy."""
+"""
+TensorRT planning that needs no GPU: capabilities, precision recipes, keys, profiles, I/O checks.
+
+Everything that depends on the TensorRT version is decided here from :class:`Capabilities`,
+which :mod:`.bindings` reads from the imported module by what it offers (``hasattr``), never
+from the version number alone.
+"""
 
 from dataclasses import dataclass
 import hashlib
-from typing import Sequence, Tuple
+from typing import Optional, Sequence, Tuple
 
-from ...errors import ModelFormatError
+from ...errors import ModelFormatError, ParameterError
+
+# Bumped whenever the build recipe changes (flags, constraints), so that engines built by an
+# older recipe are never served for a newer one.
+RECIPE_VERSION = 2
 
 
 class EngineMismatchError(ModelFormatError):
     """An engine does not fit this model, this TensorRT or this GPU."""
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What the imported TensorRT bindings offer (read with ``hasattr``)."""
+
+    version: str
+    strongly_typed: bool  # NetworkDefinitionCreationFlag.STRONGLY_TYPED (9.1 on)
+    fp16_flag: bool  # BuilderFlag.FP16 (up to 10.x; gone in 11)
+    tf32_flag: bool  # BuilderFlag.TF32 (on by default where it exists)
+    explicit_batch_flag: bool  # NetworkDefinitionCreationFlag.EXPLICIT_BATCH, needed before 10
+    progress_monitor: bool  # IProgressMonitor and IBuilderConfig.progress_monitor (9.1 on)
+
+    @property
+    def major(self) -> int:
+        """Return the major version number."""
+        return int(self.version.split('.')[0])
+
+
+@dataclass(frozen=True)
+class PrecisionRecipe:
+    """How an engine gets its precision; ``label`` names it in engine files and diagnostics."""
+
+    label: str  # 'fp32', 'fp16-flag' or 'fp16-typed'
+    fp16_flag: bool  # BuilderFlag.FP16 with the fp32 layers pinned (OBEY_PRECISION_CONSTRAINTS)
+    strongly_typed: bool  # the ONNX's own types decide (an fp16 export)
+
+    def describe(self) -> str:
+        """Return what the engine really computes in, for humans."""
+        return {
+            'fp32': 'fp32 (TF32 off)',
+            'fp16-flag': 'fp16 by builder flag; global pool and normalisation pinned to fp32',
+            'fp16-typed': 'fp16 strongly typed from an fp16 ONNX; global pool and '
+                          'normalisation in fp32',
+        }[self.label]
+
+
+FP32 = PrecisionRecipe('fp32', False, False)
+FP16_FLAG = PrecisionRecipe('fp16-flag', True, False)
+FP16_TYPED = PrecisionRecipe('fp16-typed', False, True)
+
+
+def precision_recipe(caps: Capabilities, precision: str, onnx_is_fp16: bool) -> PrecisionRecipe:
+    """
+    Return how to build the requested precision with these bindings.
+
+    An fp16 ONNX is built strongly typed where the bindings can (9.1 on), else as a normal
+    network with the FP16 flag (8.6). fp16 from an fp32 ONNX needs the FP16 builder flag (8.6,
+    10.x); TensorRT 11 has none and builds fp16 only from an fp16 ONNX.
+    """
+    if precision not in ('fp32', 'fp16'):
+        raise ParameterError(f'unknown precision {precision!r}: choose fp32 or fp16')
+    if onnx_is_fp16:
+        if caps.strongly_typed:
+            return FP16_TYPED
+        if caps.fp16_flag:
+            return FP16_FLAG
+        raise EngineMismatchError(f'TensorRT {caps.version} can build this fp16 ONNX neither '
+                                  'strongly typed nor with the FP16 flag')
+    if precision == 'fp32':
+        return FP32
+    if caps.fp16_flag:
+        return FP16_FLAG
+    raise ParameterError(f'TensorRT {caps.version} builds fp16 only from an fp16 ONNX: export '
+                         'one with `msinet export --fp16` (given a weights file, the predictor '
+                         'exports it itself)')
+
+
+def export_precision(caps: Capabilities, precision: str) -> str:
+    """Return the precision of the ONNX to export from weights for this TensorRT."""
+    return 'fp16' if precision == 'fp16' and not caps.fp16_flag else 'fp32'
 
 
 @dataclass(frozen=True)
@@ -28,46 +109,54 @@ class EngineKey:
     height: int
     width: int
     max_batch: int
-    precision: str
+    precision: str  # a PrecisionRecipe label
     workspace_mib: int
     tensorrt_version: str
     gpu: GpuInfo
+    device_index: int = 0
+    recipe_version: int = RECIPE_VERSION
 
     def filename(self) -> str:
         """Return a readable, collision-safe file name for the cache directory."""
-        major, minor = self.gpu.compute_capability
         options = hashlib.sha256(repr(self).encode()).hexdigest()[:12]
         return (f'msinet-{self.onnx_sha256[:12]}-{self.height}x{self.width}-b{self.max_batch}-'
-                f'{self.precision}-trt{self.tensorrt_version}-sm{major}{minor}-'
-                f'{self.gpu.multiprocessors}mp-{options}.engine')
+                f'{self.precision}-trt{self.tensorrt_version}-{gpu_tag(self.gpu)}-'
+                f'{options}.engine')
+
+    def timing_cache_name(self) -> str:
+        """Return the timing cache's file name: one per TensorRT version and GPU."""
+        return timing_cache_name(self.tensorrt_version, self.gpu)
 
 
-def fp16_strategy(tensorrt_major: int, precision: str, onnx_is_fp16: bool) -> str:
-    """
-    Return how to get the requested precision from this TensorRT.
-
-    ``'fp32'``: nothing to do. ``'builder_flag'``: set ``BuilderFlag.FP16`` (TensorRT 8.6 and
-    10.x, on an fp32 ONNX). ``'strongly_typed'``: parse an fp16 ONNX into a strongly typed
-    network (TensorRT 11 dropped the FP16 builder flag; also right for any fp16 ONNX).
-    """
-    if precision not in ('fp32', 'fp16'):
-        raise ValueError(f'unknown precision {precision!r}')
-    if onnx_is_fp16:
-        return 'strongly_typed'
-    if precision == 'fp32':
-        return 'fp32'
-    if tensorrt_major >= 11:
-        raise EngineMismatchError('TensorRT 11 builds fp16 only from an fp16 ONNX: export one '
-                                  'with `msinet export --fp16` (the predictor does this itself '
-                                  'when given a weights file)')
-    return 'builder_flag'
+def gpu_tag(gpu: GpuInfo) -> str:
+    """Return ``sm87-16mp``: compute capability and multiprocessor count."""
+    major, minor = gpu.compute_capability
+    return f'sm{major}{minor}-{gpu.multiprocessors}mp'
 
 
-def profile_shapes(height: int, width: int, max_batch: int
+def timing_cache_name(tensorrt_version: str, gpu: GpuInfo) -> str:
+    """Return the file name of the timing cache for a TensorRT version and GPU."""
+    return f'msinet-timing-trt{tensorrt_version}-{gpu_tag(gpu)}.cache'
+
+
+def profile_shapes(height: int, width: int, max_batch: int, fixed_batch: Optional[int] = None
                    ) -> Tuple[Tuple[int, ...], Tuple[int, ...], Tuple[int, ...]]:
-    """Return the (min, opt, max) input shapes of the optimisation profile."""
+    """
+    Return the (min, opt, max) input shapes of the optimisation profile.
+
+    A dynamic batch gets 1 … ``max_batch``; a fixed batch (a static ONNX) allows no range, so it
+    must equal ``max_batch`` (min = opt = max on a fixed dimension).
+    """
     if max_batch < 1:
-        raise ValueError('max_batch must be >= 1')
+        raise ParameterError('max_batch must be >= 1')
+    if fixed_batch is not None:
+        if fixed_batch != max_batch:
+            raise ParameterError(
+                f'the ONNX has a fixed batch of {fixed_batch}, so max_batch must be '
+                f'{fixed_batch} (got {max_batch}); export it with `msinet export --batch '
+                'dynamic` for a range of batch sizes')
+        shape = (fixed_batch, 3, height, width)
+        return shape, shape, shape
     return (1, 3, height, width), (max_batch, 3, height, width), (max_batch, 3, height, width)
 
 
@@ -78,32 +167,23 @@ class TensorInfo:
     name: str
     is_input: bool
     shape: Tuple[int, ...]
-    itemsize: int
+    dtype: str  # TensorRT DataType name, e.g. 'FLOAT', 'HALF', 'BF16'
 
 
 @dataclass(frozen=True)
 class IOPlan:
-    """The engine's input and output and the buffer sizes needed for the largest batch."""
+    """The engine's input and output, its size and the batch it runs."""
 
     input_name: str
     output_name: str
     height: int
     width: int
     max_batch: int
-
-    @property
-    def input_bytes(self) -> int:
-        """Return the byte size of the largest input batch (float32)."""
-        return self.max_batch * 3 * self.height * self.width * 4
-
-    @property
-    def output_bytes(self) -> int:
-        """Return the byte size of the largest output batch (float32)."""
-        return self.max_batch * self.height * self.width * 4
+    fixed_batch: Optional[int]  # rows the engine always runs (padded), None if dynamic
 
 
 def plan_io(tensors: Sequence[TensorInfo], max_batch: int) -> IOPlan:
-    """Check that an engine is an MSI-Net engine and plan its buffers."""
+    """Check that an engine is an MSI-Net engine this predictor can drive; plan its batch."""
     inputs = [t for t in tensors if t.is_input]
     outputs = [t for t in tensors if not t.is_input]
     if len(inputs) != 1 or len(outputs) != 1:
@@ -116,9 +196,13 @@ def plan_io(tensors: Sequence[TensorInfo], max_batch: int) -> IOPlan:
     if len(out.shape) != 4 or out.shape[1] != 1 or tuple(out.shape[2:]) != tuple(inp.shape[2:]):
         raise EngineMismatchError(f'engine output {out.name} has shape {out.shape}; expected '
                                   f'[B, 1, {inp.shape[2]}, {inp.shape[3]}]')
-    if inp.itemsize != 4 or out.itemsize != 4:
-        raise EngineMismatchError('engine input and output must be float32')
-    if inp.shape[0] > 0 and inp.shape[0] < max_batch:
-        raise EngineMismatchError(f'engine has a fixed batch of {inp.shape[0]}, fewer than the '
-                                  f'{max_batch} requested')
-    return IOPlan(inp.name, out.name, inp.shape[2], inp.shape[3], max_batch)
+    for tensor in (inp, out):
+        if tensor.dtype != 'FLOAT':
+            raise EngineMismatchError(f'engine tensor {tensor.name} is {tensor.dtype}; this '
+                                      'package feeds and reads float32 only (build the engine '
+                                      'from an ONNX made by `msinet export`)')
+    fixed = inp.shape[0] if inp.shape[0] > 0 else None
+    if fixed is not None and fixed != max_batch:
+        raise EngineMismatchError(f'engine has a fixed batch of {fixed}; run it with max_batch '
+                                  f'{fixed} (got {max_batch}) or build one with a dynamic batch')
+    return IOPlan(inp.name, out.name, inp.shape[2], inp.shape[3], max_batch, fixed)

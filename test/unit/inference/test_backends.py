@@ -1,7 +1,7 @@
 """Backends: parity of onnxruntime and torch, device checks, CUDA paths where a GPU exists."""
 
 from msinet_ros.errors import MissingDependencyError, ParameterError
-from msinet_ros.inference.backends import BackendOptions, create
+from msinet_ros.inference.backends import BackendOptions, create, TorchOptions
 from msinet_ros.model import onnx_export, weights
 import numpy as np
 import pytest
@@ -62,7 +62,7 @@ def test_torch_cuda_fp16_and_cuda_graph_match_fp32(files):
     torch.backends.cudnn.allow_tf32 = False
     assert np.abs(fp32.infer(batch()) - reference).max() <= 1e-4
     fp16 = create('torch', files / 'w.safetensors',
-                  BackendOptions(device='cuda', precision='fp16', cuda_graph=True))
+                  BackendOptions(device='cuda', precision='fp16'), TorchOptions(cuda_graph=True))
     first = fp16.infer(batch())
     assert np.abs(first - reference).max() <= 1e-2
     assert np.array_equal(fp16.infer(batch()), first)  # graph replay gives the same result

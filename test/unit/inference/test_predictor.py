@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from msinet_ros.errors import ImageError, ModelFormatError, ParameterError
+from msinet_ros.errors import BuildCancelled, ImageError, ModelFormatError, ParameterError
 from msinet_ros.inference.backends import BackendOptions
 from msinet_ros.inference.predictor import SaliencyPredictor
 from msinet_ros.model import onnx_export, weights
@@ -85,16 +85,38 @@ def test_batch_equals_single_frames(weights_path, tmp_path):
         assert np.abs(alone.saliency - result.saliency).max() < 1e-5
 
 
-def test_onnx_models_are_fixed_to_their_size(tmp_path, options):
+def test_a_fixed_size_onnx_runs_its_own_size_with_size_auto(tmp_path, options):
     path = tmp_path / 'm.onnx'
     onnx_export.save(onnx_export.build(weights.random_weights(1), 64, 96), path)
-    with pytest.raises(ParameterError, match='set size to 64x96'):
-        SaliencyPredictor(path, options=options)
+    with SaliencyPredictor(path, options=options) as predictor:  # size 'auto', the default
+        assert predictor.sizes == ((64, 96),) and predictor.default_size == (64, 96)
+        assert predictor.predict(skimage_data.coffee()).model_saliency.shape == (64, 96)
     with pytest.raises(ParameterError, match='exported for 64x96, not 64x64'):
         SaliencyPredictor(path, size='64x64', options=options)
-    result = SaliencyPredictor(path, size='64x96', options=options).predict(
-        skimage_data.coffee())
-    assert result.model_saliency.shape == (64, 96)
+    with SaliencyPredictor(path, size='64x96', options=options) as predictor:
+        assert predictor.predict(skimage_data.coffee()).model_saliency.shape == (64, 96)
+
+
+def test_auto_size_with_weights_exports_nothing_until_a_size_is_prepared(weights_path,
+                                                                          options):
+    cache = Path(options.cache_dir)
+    with SaliencyPredictor(weights_path, options=options) as predictor:
+        assert not cache.exists() or not list(cache.iterdir())
+        assert predictor.prepare() == (240, 320)  # the default: landscape
+        assert len(list(cache.iterdir())) == 1  # exactly one export
+        assert predictor.prepare((320, 240)) == (320, 240)
+        assert len(list(cache.iterdir())) == 2
+        with pytest.raises(ParameterError, match='not 64x64'):
+            predictor.prepare((64, 64))
+
+
+def test_cancel_stops_later_preparation_and_close_is_idempotent(weights_path, options):
+    predictor = SaliencyPredictor(weights_path, size='64x64', options=options)
+    predictor.cancel()
+    with pytest.raises(BuildCancelled):
+        predictor.prepare()
+    predictor.close()
+    predictor.close()
 
 
 def test_random_weights_are_reported(weights_path, options):
@@ -115,6 +137,8 @@ def test_wrong_backend_for_the_model_kind(tmp_path, weights_path, options):
     engine.write_bytes(b'x')
     with pytest.raises(ParameterError, match='use backend tensorrt'):
         SaliencyPredictor(engine, options=options)
+    with pytest.raises(ParameterError, match='which backend torch does not run'):
+        SaliencyPredictor(tmp_path / 'm.engine', backend='torch', options=options)
     with pytest.raises(ParameterError, match='unknown backend'):
         SaliencyPredictor(weights_path, backend='nope', size='64x64',
                           options=options).predict(skimage_data.coffee())

@@ -1,0 +1,98 @@
+"""TensorRT planning without TensorRT: capabilities → recipes, keys, profiles, I/O checks."""
+
+from msinet_ros.errors import ParameterError
+from msinet_ros.inference.tensorrt.planning import (Capabilities, EngineKey,
+                                                    EngineMismatchError, export_precision,
+                                                    FP16_FLAG, FP16_TYPED, FP32, GpuInfo,
+                                                    plan_io, precision_recipe, profile_shapes,
+                                                    TensorInfo, timing_cache_name)
+import pytest
+
+ORIN = GpuInfo('Orin', (8, 7), 16)
+KEY = EngineKey('ab' * 32, 240, 320, 1, 'fp16-flag', 1024, '10.3.0', ORIN)
+# What the bindings of each version offer (as bindings.capabilities reads them)
+TRT86 = Capabilities('8.6.1', strongly_typed=False, fp16_flag=True, tf32_flag=True,
+                     explicit_batch_flag=True, progress_monitor=False)
+TRT103 = Capabilities('10.3.0', strongly_typed=True, fp16_flag=True, tf32_flag=True,
+                      explicit_batch_flag=False, progress_monitor=True)
+TRT11 = Capabilities('11.0.0', strongly_typed=True, fp16_flag=False, tf32_flag=True,
+                     explicit_batch_flag=False, progress_monitor=True)
+
+
+@pytest.mark.parametrize('change', [
+    {'onnx_sha256': 'cd' * 32}, {'height': 360}, {'width': 360}, {'max_batch': 4},
+    {'precision': 'fp32'}, {'workspace_mib': 2048}, {'tensorrt_version': '10.7.0'},
+    {'gpu': GpuInfo('Orin', (8, 7), 8)},  # same name, another Orin module
+    {'gpu': GpuInfo('Orin', (8, 6), 16)}, {'device_index': 1}, {'recipe_version': 99},
+])
+def test_every_dependency_changes_the_engine_file_name(change):
+    other = EngineKey(**{**KEY.__dict__, **change})
+    assert other.filename() != KEY.filename()
+
+
+def test_engine_name_says_its_real_precision():
+    name = KEY.filename()
+    assert name.startswith('msinet-abababababab-240x320-b1-fp16-flag-trt10.3.0-sm87-16mp-')
+    assert name.endswith('.engine')
+
+
+def test_timing_cache_is_keyed_by_tensorrt_version_and_gpu():
+    assert KEY.timing_cache_name() == 'msinet-timing-trt10.3.0-sm87-16mp.cache'
+    assert len({timing_cache_name(v, g) for v in ('8.6.1', '10.3.0')
+                for g in (ORIN, GpuInfo('Orin', (8, 7), 8))}) == 4
+
+
+@pytest.mark.parametrize('caps, precision, fp16_onnx, expected', [
+    (TRT86, 'fp32', False, FP32), (TRT86, 'fp16', False, FP16_FLAG),
+    (TRT86, 'fp16', True, FP16_FLAG),  # 8.6 has no strongly typed networks: flag + pins
+    (TRT103, 'fp32', False, FP32), (TRT103, 'fp16', False, FP16_FLAG),
+    (TRT103, 'fp16', True, FP16_TYPED), (TRT11, 'fp16', True, FP16_TYPED),
+    (TRT11, 'fp32', False, FP32),
+])
+def test_precision_recipe_follows_what_the_bindings_offer(caps, precision, fp16_onnx,
+                                                          expected):
+    assert precision_recipe(caps, precision, fp16_onnx) == expected
+
+
+def test_tensorrt_11_builds_fp16_only_from_an_fp16_onnx():
+    with pytest.raises(ParameterError, match='msinet export --fp16'):
+        precision_recipe(TRT11, 'fp16', False)
+    assert [export_precision(c, 'fp16') for c in (TRT86, TRT103, TRT11)] == \
+        ['fp32', 'fp32', 'fp16']
+    assert export_precision(TRT11, 'fp32') == 'fp32'
+
+
+def test_profile_covers_batch_1_to_max_or_exactly_a_fixed_batch():
+    assert profile_shapes(240, 320, 4) == ((1, 3, 240, 320), (4, 3, 240, 320), (4, 3, 240, 320))
+    assert profile_shapes(240, 320, 1, fixed_batch=1) == ((1, 3, 240, 320),) * 3
+    with pytest.raises(ParameterError, match='fixed batch of 1, so max_batch must be 1'):
+        profile_shapes(240, 320, 4, fixed_batch=1)  # min != max on a fixed dimension
+    with pytest.raises(ParameterError):
+        profile_shapes(240, 320, 0)
+
+
+def io(in_shape=(-1, 3, 240, 320), out_shape=(-1, 1, 240, 320), dtype='FLOAT'):
+    return [TensorInfo('image', True, in_shape, dtype),
+            TensorInfo('saliency', False, out_shape, dtype)]
+
+
+def test_io_plan_of_an_msinet_engine():
+    plan = plan_io(io(), max_batch=2)
+    assert (plan.input_name, plan.output_name, plan.height, plan.width, plan.fixed_batch) == \
+        ('image', 'saliency', 240, 320, None)
+    assert plan_io(io(in_shape=(4, 3, 240, 320)), max_batch=4).fixed_batch == 4
+
+
+@pytest.mark.parametrize('tensors, message', [
+    (io()[:1], 'one input and one output'),
+    (io(in_shape=(1, 4, 240, 320)), 'expected \\[B, 3, H, W\\]'),
+    (io(in_shape=(1, 3, -1, -1)), 'fixed H and W'),
+    (io(out_shape=(1, 1, 120, 160)), 'expected \\[B, 1, 240, 320\\]'),
+    (io(dtype='HALF'), 'is HALF'), (io(dtype='BF16'), 'is BF16'), (io(dtype='FP8'), 'is FP8'),
+    (io(dtype='INT4'), 'is INT4'),
+    (io(in_shape=(1, 3, 240, 320)), 'fixed batch of 1'),  # smaller than max_batch
+    (io(in_shape=(4, 3, 240, 320)), 'fixed batch of 4'),  # larger: would run stale rows
+])
+def test_foreign_engines_are_refused(tensors, message):
+    with pytest.raises(EngineMismatchError, match=message):
+        plan_io(tensors, max_batch=2)
