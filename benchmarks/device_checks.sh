@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The checks run on a lent CUDA machine (no network): wheels are carried in engines/device/
-# (pip download them here first: see docs/benchmarks.md). Results go to $OUT.
+# (pip download them here first: see docs/inference.md, "Repeating the GPU measurements").
+# Results go to $OUT.
 set -u
 OUT=${OUT:-/tmp/device_out}
 mkdir -p "$OUT"

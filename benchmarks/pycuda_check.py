@@ -13,18 +13,19 @@ import threading
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from msinet_ros.inference.tensorrt.cuda_memory import Buffers, CudaContext, new_stream  # noqa
+from msinet_ros.inference.tensorrt.cuda_memory import Buffers, CudaContext  # noqa: E402
 import numpy as np  # noqa: E402
 
 
 def round_trip(ctx: CudaContext, results: list, seed: int) -> None:
     """Copy a batch to the GPU and back in this thread; record whether it survived."""
     with ctx.active():
-        stream = new_stream(ctx)
+        stream = ctx.new_stream()
         buffers = Buffers(ctx, (4, 3, 240, 320))
         data = np.random.default_rng(seed).uniform(0, 255, (3, 3, 240, 320)).astype(np.float32)
         buffers.host[:3] = data
         buffers.to_device(stream, 3)
+        stream.synchronize()  # the copy reads the pinned buffer: wait before overwriting it
         buffers.host[:] = 0
         buffers.to_host(stream, 3)
         stream.synchronize()
@@ -38,8 +39,9 @@ def main() -> int:
     """Run the checks."""
     ctx = CudaContext()
     with ctx.active():
-        print(f'device {ctx.name()}, compute capability {ctx.compute_capability()}, '
-              f'{ctx.multiprocessors()} multiprocessors')
+        gpu = ctx.gpu_info()
+    print(f'device {gpu.name}, compute capability {gpu.compute_capability}, '
+          f'{gpu.multiprocessors} multiprocessors')
     results: list = []
     threads = [threading.Thread(target=round_trip, args=(ctx, results, i)) for i in range(2)]
     for thread in threads:

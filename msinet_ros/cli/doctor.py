@@ -5,6 +5,8 @@ from importlib import metadata, util
 import platform
 import sys
 
+from ..inference.tensorrt.bindings import TRT_HOW
+from ..inference.tensorrt.cuda_memory import PYCUDA_HOW
 from ..paths import cache_dir
 
 # (module, distribution, what it enables, how to get it); probed without importing them,
@@ -19,10 +21,8 @@ COMPONENTS = (
     ('google.protobuf', 'protobuf', 'import of official TF1 .pb graphs', 'pip install protobuf'),
     ('rclpy', 'ros-rclpy', 'ROS 2 nodes',
      'a ROS 2 install, or pip install -r requirements/ros.txt'),
-    ('tensorrt', 'tensorrt', 'tensorrt backend',
-     'JetPack on Jetson; NVIDIA TensorRT wheels on x86'),
-    ('pycuda', 'pycuda', 'tensorrt backend buffers',
-     'pip install pycuda (needs the CUDA toolkit)'),
+    ('tensorrt', 'tensorrt', 'tensorrt backend', TRT_HOW),
+    ('pycuda', 'pycuda', 'tensorrt backend buffers', PYCUDA_HOW),
     ('torch', 'torch', 'optional torch backend', 'pip install torch'),
     ('tensorflow', 'tensorflow-cpu', 'import of SavedModel / checkpoints',
      'pip install tensorflow-cpu'),

@@ -104,3 +104,22 @@ def test_build_engine_without_tensorrt_says_what_to_install(tmp_path, capsys):
     assert main(['export', '--random-seed', '1', '--size', '64x64', '-o', str(onnx_path)]) == 0
     assert main(['build-engine', str(onnx_path)]) == 1
     assert 'JetPack' in capsys.readouterr().err
+
+
+def test_predict_with_an_exported_onnx_needs_no_size(tmp_path, inputs):
+    folder, _ = inputs
+    onnx_path = tmp_path / 'm.onnx'
+    assert main(['export', '--random-seed', '2', '--size', '64x96', '-o', str(onnx_path)]) == 0
+    out = tmp_path / 'out'
+    assert main(['predict', str(folder / 'wide.png'), '-m', str(onnx_path), '-o', str(out)]) == 0
+    saliency = cv2.imread(str(out / 'wide_saliency.png'), cv2.IMREAD_UNCHANGED)
+    assert saliency.shape == (90, 160)
+
+
+def test_options_come_from_the_node_parameters_and_are_checked(tmp_path, model, capsys):
+    with pytest.raises(SystemExit):
+        main(['predict', str(tmp_path), '-m', str(model), '--top-k', '99', '-o', str(tmp_path)])
+    assert 'outside [0, 50]' in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(['predict', str(tmp_path), '-m', str(model), '--backend', 'nope', '-o', 'x'])
+    assert "'nope' is not one of onnxruntime, tensorrt, torch" in capsys.readouterr().err

@@ -9,7 +9,8 @@ logger in the node, stderr in the tools) at a configurable severity.
 """
 
 import threading
-from typing import Callable, Dict
+from typing import Callable
+import weakref
 
 from .planning import Capabilities
 from ...errors import ParameterError, require
@@ -21,7 +22,7 @@ TRT_HOW = ('the tensorrt backend needs the TensorRT Python bindings: on Jetson t
 LOG_LEVELS = ('error', 'warning', 'info', 'verbose')
 _SEVERITY = {'internal_error': 0, 'error': 1, 'warning': 2, 'info': 3, 'verbose': 4}
 
-_loggers: Dict[int, object] = {}  # id(tensorrt module) -> its logger (lives until exit)
+_loggers = weakref.WeakKeyDictionary()  # tensorrt module -> its logger (lives as long)
 _lock = threading.Lock()
 
 
@@ -52,9 +53,9 @@ def process_logger(trt, log: Callable[[str], None], level: str = 'warning'):
         raise ParameterError(f'TensorRT log level {level!r} is not one of '
                              f'{", ".join(LOG_LEVELS)}')
     with _lock:
-        logger = _loggers.get(id(trt))
+        logger = _loggers.get(trt)
         if logger is None:
-            logger = _loggers[id(trt)] = _logger_class(trt)()
+            logger = _loggers[trt] = _logger_class(trt)()
     logger.route(log, _SEVERITY[level])
     return logger
 

@@ -27,6 +27,7 @@ from ...model.onnx_export import FP32_NODES
 # progress(phase, step, steps) is called as the build advances (steps 0: unknown)
 Progress = Callable[[str, int, int], None]
 ELAPSED_PHASE = 'building (TensorRT 8.6 reports no steps; seconds elapsed)'
+ELAPSED_EVERY_S = 5.0  # how often the elapsed time is reported without a progress monitor
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,8 @@ def build_engine(trt, caps: Capabilities, logger, onnx_path: Path, settings: Bui
         config.progress_monitor = _monitor_class(trt)(progress, cancel, failure)
         serialized = _build(builder, network, config, cancel)
     else:
-        serialized = _build_reporting_time(builder, network, config, progress, cancel)
+        serialized = _build_reporting_time(builder, network, config, progress, cancel,
+                                           failure)
     if failure:
         raise failure[0]  # an error of the progress callback, as itself
     if cancel.is_set():
@@ -112,7 +114,11 @@ def _add_profile(builder, network, config, settings: BuildSettings) -> None:
     shapes = profile_shapes(settings.height, settings.width, settings.max_batch,
                             settings.fixed_batch)
     profile = builder.create_optimization_profile()
-    profile.set_shape(name, *shapes)
+    try:
+        profile.set_shape(name, *shapes)
+    except RuntimeError as exc:  # the bindings raise for min > opt > max
+        raise ModelFormatError(f'TensorRT refused the optimisation profile {shapes} for input '
+                               f'{name!r}: {exc}') from exc
     if config.add_optimization_profile(profile) < 0:
         raise ModelFormatError(f'TensorRT refused the optimisation profile {shapes} for input '
                                f'{name!r} (see the TensorRT messages above)')
@@ -125,7 +131,7 @@ def _build(builder, network, config, cancel: threading.Event):
 
 
 def _build_reporting_time(builder, network, config, progress: Optional[Progress],
-                          cancel: threading.Event):
+                          cancel: threading.Event, failure: List[BaseException]):
     """Build without a progress monitor (8.6): report elapsed seconds from a side thread."""
     if progress is None:
         return _build(builder, network, config, cancel)
@@ -133,8 +139,11 @@ def _build_reporting_time(builder, network, config, progress: Optional[Progress]
 
     def tick() -> None:
         start = time.monotonic()
-        while not done.wait(5.0):
-            progress(ELAPSED_PHASE, int(time.monotonic() - start), 0)
+        while not failure and not done.wait(ELAPSED_EVERY_S):
+            try:
+                progress(ELAPSED_PHASE, int(time.monotonic() - start), 0)
+            except BaseException as exc:  # noqa: B902 - raised by build_engine after the build
+                failure.append(exc)
 
     ticker = threading.Thread(target=tick, name='tensorrt_build_clock', daemon=True)
     ticker.start()

@@ -97,8 +97,8 @@ def test_a_fixed_size_onnx_runs_its_own_size_with_size_auto(tmp_path, options):
         assert predictor.predict(skimage_data.coffee()).model_saliency.shape == (64, 96)
 
 
-def test_auto_size_with_weights_exports_nothing_until_a_size_is_prepared(weights_path,
-                                                                          options):
+def test_auto_size_with_weights_exports_nothing_until_a_size_is_prepared(
+        weights_path, options):
     cache = Path(options.cache_dir)
     with SaliencyPredictor(weights_path, options=options) as predictor:
         assert not cache.exists() or not list(cache.iterdir())
