@@ -127,3 +127,10 @@ def test_the_check_catches_a_name_missing_from_a_version():
     assert available('STRONGLY_TYPED') == {v for v in VERSIONS if not v.startswith('8.')}
     without = {k: v for k, v in GUARDED.items() if k != 'STRONGLY_TYPED'}
     assert any('STRONGLY_TYPED exists only in' in p for p in unguarded(used_names(), without))
+
+
+def test_no_test_folder_can_pass_for_the_real_bindings():
+    """A folder named tensorrt or pycuda under test/ would import as a namespace package."""
+    test_root = Path(__file__).resolve().parents[3]
+    shadows = [p for p in test_root.rglob('*') if p.is_dir() and p.name in ('tensorrt', 'pycuda')]
+    assert not shadows
