@@ -130,7 +130,15 @@ def test_the_check_catches_a_name_missing_from_a_version():
 
 
 def test_no_test_folder_can_pass_for_the_real_bindings():
-    """A folder named tensorrt or pycuda under test/ would import as a namespace package."""
+    """
+    A folder named tensorrt or pycuda beside a test or conftest would import as a namespace.
+
+    pytest puts each test's folder (and each conftest's) on sys.path, so such a folder would
+    make ``import tensorrt`` succeed in the tests and hide a missing dependency.
+    """
     test_root = Path(__file__).resolve().parents[3]
-    shadows = [p for p in test_root.rglob('*') if p.is_dir() and p.name in ('tensorrt', 'pycuda')]
+    on_path = {p.parent for p in test_root.rglob('*.py')
+               if p.name == 'conftest.py' or p.name.startswith('test_')}
+    shadows = [folder / name for folder in on_path for name in ('tensorrt', 'pycuda')
+               if (folder / name).is_dir()]
     assert not shadows
