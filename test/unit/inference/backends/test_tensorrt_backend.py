@@ -1,12 +1,13 @@
 """The TensorRT backend through the predictor and the CLI, against each version's fake."""
 
+import os
 import sys
 import threading
 
 from msinet_ros.cli.main import main
 from msinet_ros.errors import BuildCancelled, ParameterError
 from msinet_ros.inference.backends import BackendOptions, TensorRTOptions
-from msinet_ros.inference.predictor import SaliencyPredictor
+from msinet_ros.inference.predictor import AUTO_SIZES, SaliencyPredictor
 from msinet_ros.inference.settings import make_predictor
 from msinet_ros.inference.tensorrt.planning import EngineMismatchError
 from msinet_ros.model import weights
@@ -22,6 +23,26 @@ def weights_path(tmp_path_factory):
     path = tmp_path_factory.mktemp('w') / 'random.safetensors'
     weights.save(path, weights.random_weights(6), weights.random_metadata(6))
     return path
+
+
+@pytest.fixture(scope='module')
+def exports(weights_path, tmp_path_factory):
+    """Export the ONNX files the tests' predictors need once (as the predictor names them)."""
+    folder = tmp_path_factory.mktemp('exports')
+    for precision in ('fp32', 'fp16'):
+        with SaliencyPredictor(weights_path, 'onnxruntime', options=BackendOptions(
+                precision=precision, cache_dir=str(folder), log=lambda m: None)) as p:
+            for size in ((64, 64), (64, 96)) + (AUTO_SIZES if precision == 'fp32' else ()):
+                p._model_for(size)
+    return folder
+
+
+@pytest.fixture
+def tmp_path(tmp_path, exports):
+    """Each test's cache directory, holding the shared exports (hard links, not copies)."""
+    for onnx in exports.glob('*.onnx'):
+        os.link(onnx, tmp_path / onnx.name)
+    return tmp_path
 
 
 def node_defaults(**changes):
@@ -80,12 +101,12 @@ def test_build_engine_prebuilds_exactly_what_the_node_then_loads(trt, weights_pa
 
 def test_build_engine_writes_an_engine_where_asked_and_it_runs_at_its_own_size(
         trt, weights_path, tmp_path):
-    out = tmp_path / 'mine.engine'
+    out = tmp_path / 'mine' / 'mine.engine'
     assert main(['build-engine', str(weights_path), '--size', 'bad', '-o', str(out)]) == 1
-    assert main(['build-engine', str(weights_path), '--cache-dir', str(tmp_path / 'c'),
+    assert main(['build-engine', str(weights_path), '--cache-dir', str(tmp_path),
                  '-o', str(out)]) == 1  # three sizes, one path
     assert main(['build-engine', str(weights_path), '--size', '64x96', '--cache-dir',
-                 str(tmp_path / 'c'), '-o', str(out)]) == 0
+                 str(tmp_path), '-o', str(out)]) == 0
     with SaliencyPredictor(out, 'tensorrt', options=BackendOptions(log=lambda m: None)) as p:
         assert p.prepare() == (64, 96)  # size auto: the engine's own
         assert p.predict(FRAME).model_saliency.shape == (64, 96)
