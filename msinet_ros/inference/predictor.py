@@ -168,11 +168,6 @@ class SaliencyPredictor:
         self._backends[size] = backend
         return backend
 
-    def warm_up(self) -> None:
-        """Prepare every size this predictor may run (three exports/builds in auto mode)."""
-        for size in self.sizes or (None,):
-            self.prepare(size)
-
     def cancel(self) -> None:
         """Cancel a build in progress (where the backend allows) and any later preparation."""
         self._cancel.set()
