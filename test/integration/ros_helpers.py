@@ -1,4 +1,9 @@
-"""Helpers for integration tests: installed executables as processes, a probe node."""
+"""
+Helpers for integration tests: installed executables as processes, a probe node.
+
+Only rclpy API that Humble has too: the tests run in Humble workspaces (``colcon test``) as
+well as under the Jazzy and Kilted wheels of ``make test``.
+"""
 
 import os
 from pathlib import Path
@@ -6,9 +11,11 @@ import shutil
 import signal
 import subprocess
 import time
-from typing import Callable, List
+from typing import Any, Callable, List, Mapping
 
 import pytest
+from rcl_interfaces.msg import Parameter, ParameterType, ParameterValue
+from rcl_interfaces.srv import GetParameters, SetParameters
 import rclpy
 from rclpy.context import Context
 from rclpy.executors import SingleThreadedExecutor
@@ -100,3 +107,63 @@ def wait_for_exit(process: subprocess.Popen, timeout: float) -> int:
     except subprocess.TimeoutExpired:
         process.kill()
         pytest.fail(f'process did not exit within {timeout} s')
+
+
+# Python type -> (ParameterType, field of ParameterValue); bool before int (bool is an int).
+_PARAMETER_KINDS = ((bool, ParameterType.PARAMETER_BOOL, 'bool_value'),
+                    (int, ParameterType.PARAMETER_INTEGER, 'integer_value'),
+                    (float, ParameterType.PARAMETER_DOUBLE, 'double_value'),
+                    (str, ParameterType.PARAMETER_STRING, 'string_value'))
+
+
+def parameter_msg(name: str, value: Any) -> Parameter:
+    """Return an ``rcl_interfaces/msg/Parameter`` for a bool, int, float or str value."""
+    for kind, type_id, field in _PARAMETER_KINDS:
+        if isinstance(value, kind):
+            return Parameter(name=name, value=ParameterValue(type=type_id, **{field: value}))
+    raise TypeError(f'{name}: no parameter type for {type(value).__name__}')
+
+
+def parameter_value(value: ParameterValue) -> Any:
+    """Return the Python value of a bool, int, float or str ``ParameterValue``."""
+    for _, type_id, field in _PARAMETER_KINDS:
+        if value.type == type_id:
+            return getattr(value, field)
+    raise TypeError(f'parameter type {value.type} is not handled here')
+
+
+class ParameterClient:
+    """
+    Another node's parameters through its ``set_parameters`` / ``get_parameters`` services.
+
+    A plain service client, as Humble has no ``rclpy.parameter_client``.
+    """
+
+    def __init__(self, probe: 'Probe', node_name: str):
+        self._probe = probe
+        self._node_name = node_name
+        self._set = probe.node.create_client(SetParameters, f'{node_name}/set_parameters')
+        self._get = probe.node.create_client(GetParameters, f'{node_name}/get_parameters')
+
+    def wait_for_services(self, timeout: float = 10.0) -> bool:
+        """Return whether both services appear within ``timeout`` seconds."""
+        return self._probe.spin_until(
+            lambda: self._set.service_is_ready() and self._get.service_is_ready(), timeout)
+
+    def _call(self, client, request, timeout: float):
+        future = client.call_async(request)
+        if not self._probe.spin_until(future.done, timeout):
+            pytest.fail(f'{self._node_name} did not answer {type(request).__name__} '
+                        f'within {timeout} s')
+        return future.result()
+
+    def set_values(self, values: Mapping[str, Any], timeout: float = 10.0) -> list:
+        """Set parameters in one request; return one ``SetParametersResult`` per parameter."""
+        request = SetParameters.Request(
+            parameters=[parameter_msg(name, value) for name, value in values.items()])
+        return list(self._call(self._set, request, timeout).results)
+
+    def get_values(self, *names: str, timeout: float = 10.0) -> list:
+        """Return the parameters' current values."""
+        response = self._call(self._get, GetParameters.Request(names=list(names)), timeout)
+        return [parameter_value(value) for value in response.values]

@@ -15,9 +15,7 @@ from msinet_ros.model import onnx_export, weights
 from msinet_ros.nodes.messages import read_fixations
 import numpy as np
 import pytest
-from rcl_interfaces.msg import Parameter as ParameterMsg, ParameterType, ParameterValue
-from rclpy.parameter_client import AsyncParameterClient
-from ros_helpers import wait_for_exit
+from ros_helpers import installed_executable, NodeProcess, ParameterClient, wait_for_exit
 from sensor_msgs.msg import CameraInfo, CompressedImage, Image, PointCloud2
 from visualization_msgs.msg import MarkerArray
 
@@ -110,7 +108,6 @@ def wait_ready(probe, node, outputs, publisher, info_pub=None, shape=(48, 64)):
 
 @pytest.fixture(scope='module')
 def small_node(models, tmp_path_factory):
-    from ros_helpers import installed_executable, NodeProcess
     log = tmp_path_factory.mktemp('logs') / 'node.log'
     node = NodeProcess([str(installed_executable('saliency_node')), '--ros-args',
                         '-p', f'model:={models / "small.onnx"}', '-p', 'size:=64x64',
@@ -191,11 +188,10 @@ def test_malformed_images_leave_the_node_answering(probe, connected, small_node)
 
 def test_model_resolution_output_and_its_camera_info(probe, connected):
     outputs, publisher, info_pub = connected
-    client = AsyncParameterClient(probe.node, 'saliency_node')
+    client = ParameterClient(probe, 'saliency_node')
     assert client.wait_for_services(10)
-    future = client.set_parameters([parameter('output_resolution', 'model')])
-    probe.spin_until(future.done)
-    assert future.result().results[0].successful
+    assert client.set_values({'output_resolution': 'model'})[0].successful
+    assert client.get_values('output_resolution') == ['model']
     info_pub.publish(camera_info(480, 640))
     probe.spin_until(lambda: False, timeout=0.1)
     msg = image_msg(probe, photo(480, 640))
@@ -208,40 +204,27 @@ def test_model_resolution_output_and_its_camera_info(probe, connected):
     step = 639 / 63  # align-corners area steps of the official resize
     assert abs(info.k[0] - 500 / step) < 1e-6
     assert abs(info.k[2] - (320 - (0.5 * step - 0.5)) / step) < 1e-6
-    future = client.set_parameters([parameter('output_resolution', 'input')])
-    probe.spin_until(future.done)
-
-
-def parameter(name, value):
-    kinds = {bool: ParameterType.PARAMETER_BOOL, int: ParameterType.PARAMETER_INTEGER,
-             float: ParameterType.PARAMETER_DOUBLE, str: ParameterType.PARAMETER_STRING}
-    field = {bool: 'bool_value', int: 'integer_value', float: 'double_value',
-             str: 'string_value'}[type(value)]
-    return ParameterMsg(name=name, value=ParameterValue(type=kinds[type(value)],
-                                                        **{field: value}))
+    assert client.set_values({'output_resolution': 'input'})[0].successful
 
 
 def test_parameter_changes_from_another_process(probe, connected):
     outputs, publisher, _ = connected
-    client = AsyncParameterClient(probe.node, 'saliency_node')
+    client = ParameterClient(probe, 'saliency_node')
     assert client.wait_for_services(10)
     for name, value, reason in [('top_k', 100, ''), ('overlay_opacity', 1.5, ''),
                                 ('overlay_colormap', 'rainbow', 'not one of'),
                                 ('backend', 'torch', 'read-only'),
                                 ('model', '/elsewhere.onnx', 'read-only')]:
-        future = client.set_parameters([parameter(name, value)])
-        assert probe.spin_until(future.done)
-        result = future.result().results[0]
+        result = client.set_values({name: value})[0]
         assert not result.successful, name
         assert reason in result.reason, (name, result.reason)
-    future = client.set_parameters([parameter('top_k', 1)])
-    assert probe.spin_until(future.done) and future.result().results[0].successful
+    assert client.get_values('top_k', 'overlay_colormap', 'backend') == [3, 'jet', 'onnxruntime']
+    assert client.set_values({'top_k': 1})[0].successful
     msg = image_msg(probe, photo(48, 64))
     publisher.publish(msg)
     assert probe.spin_until(lambda: outputs.complete(msg.header.stamp), timeout=10)
     assert len(read_fixations(outputs.with_stamp('fixations', msg.header.stamp)[0])) == 1
-    future = client.set_parameters([parameter('top_k', 3)])
-    probe.spin_until(future.done)
+    assert client.set_values({'top_k': 3})[0].successful
 
 
 def test_outputs_without_subscribers_are_not_computed(probe, start_node, models):
