@@ -14,6 +14,9 @@ from typing import Optional
 
 SOURCE_ROOT = Path(__file__).resolve().parent.parent
 SOURCE_ENGINES_DIR = SOURCE_ROOT / 'engines'
+# The variables that name a Fast DDS XML profile: Fast DDS 3 (Kilted) reads the first, Fast DDS
+# 2 (Humble, Jazzy) only the second; a process that should use the profile needs both.
+FASTDDS_PROFILE_VARIABLES = ('FASTDDS_DEFAULT_PROFILES_FILE', 'FASTRTPS_DEFAULT_PROFILES_FILE')
 
 
 def ros_home() -> Path:

@@ -3,6 +3,7 @@
 import os
 from typing import Callable, Iterator, List
 
+from msinet_ros.paths import FASTDDS_PROFILE_VARIABLES
 import pytest
 
 pytest.importorskip('rclpy', reason='rclpy is not installed')
@@ -10,9 +11,10 @@ pytest.importorskip('rclpy', reason='rclpy is not installed')
 from ros_helpers import installed_executable, NodeProcess, Probe, share_dir  # noqa: E402
 
 # Large images between processes need the shipped Fast DDS profile (see config/); every
-# process of the test session, the probe and the nodes it starts, uses it.
-os.environ['FASTDDS_DEFAULT_PROFILES_FILE'] = str(share_dir() / 'config' /
-                                                  'fastdds_large_images.xml')
+# process of the test session, the probe and the nodes it starts, uses it (Kilted's Fast DDS 3
+# and Jazzy's Fast DDS 2 read it from differently named variables).
+for _name in FASTDDS_PROFILE_VARIABLES:
+    os.environ[_name] = str(share_dir() / 'config' / 'fastdds_large_images.xml')
 
 
 @pytest.fixture
