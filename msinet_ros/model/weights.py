@@ -8,7 +8,7 @@ them) and ``conv1/conv1_1/bias``. Metadata (all strings, as safetensors requires
 """
 
 from pathlib import Path
-from typing import Dict, Mapping, Optional, Tuple
+from typing import Callable, Dict, Mapping, Tuple
 
 import numpy as np
 
@@ -101,43 +101,35 @@ def save(path: Path, weights: Mapping[str, np.ndarray], metadata: Mapping[str, s
         save_file(checked, str(tmp), metadata=meta)
 
 
-def _missing(path: Path) -> ModelFormatError:
-    return ModelFormatError(f'weights file {str(path)!r} does not exist: import the official '
-                            'weights with `msinet import MODEL.pb -o WEIGHTS.safetensors`')
+def _read(path: Path, take: Callable):
+    """Return (metadata, ``take(handle)``) of a safetensors file, or raise ModelFormatError."""
+    from safetensors import safe_open
+
+    path = Path(path)
+    if not path.is_file():
+        raise ModelFormatError(f'weights file {str(path)!r} does not exist: import the official '
+                               'weights with `msinet import MODEL.pb -o WEIGHTS.safetensors`')
+    try:
+        with safe_open(str(path), framework='numpy') as handle:
+            return dict(handle.metadata() or {}), take(handle)
+    except Exception as exc:  # safetensors raises several unrelated types for broken files
+        raise ModelFormatError(f'{str(path)!r} is not a readable safetensors file '
+                               f'({type(exc).__name__}: {exc})') from exc
 
 
 def read_metadata(path: Path) -> Metadata:
     """Return a weights file's metadata, reading only its header (no tensor is loaded)."""
-    from safetensors import safe_open
-
-    path = Path(path)
-    if not path.is_file():
-        raise _missing(path)
-    try:
-        with safe_open(str(path), framework='numpy') as handle:
-            metadata: Optional[Metadata] = handle.metadata()
-            names = set(handle.keys())
-    except Exception as exc:  # safetensors raises several unrelated types for broken files
-        raise ModelFormatError(f'{str(path)!r} is not a readable safetensors file '
-                               f'({type(exc).__name__}: {exc})') from exc
+    metadata, names = _read(path, lambda handle: set(handle.keys()))
     if names != set(expected_shapes()):
         raise ModelFormatError(f'{str(path)!r} does not hold the MSI-Net tensors: import the '
                                'weights with `msinet import`')
-    return dict(metadata or {})
+    return metadata
 
 
 def load(path: Path) -> Tuple[Weights, Metadata]:
     """Load and validate a canonical weights file; raise ModelFormatError if it is not one."""
-    from safetensors import safe_open
+    def tensors_of(handle) -> Weights:
+        return {name: handle.get_tensor(name) for name in handle.keys()}
 
-    path = Path(path)
-    if not path.is_file():
-        raise _missing(path)
-    try:
-        with safe_open(str(path), framework='numpy') as handle:
-            metadata: Optional[Metadata] = handle.metadata()
-            tensors = {name: handle.get_tensor(name) for name in handle.keys()}
-    except Exception as exc:  # safetensors raises several unrelated types for broken files
-        raise ModelFormatError(f'{str(path)!r} is not a readable safetensors file '
-                               f'({type(exc).__name__}: {exc})') from exc
-    return validate(tensors, source=str(path)), dict(metadata or {})
+    metadata, tensors = _read(path, tensors_of)
+    return validate(tensors, source=str(path)), metadata

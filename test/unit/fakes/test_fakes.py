@@ -57,15 +57,6 @@ def onnx_model(batch='N') -> bytes:
     return helper.make_model(graph).SerializeToString()
 
 
-@pytest.fixture(params=VERSIONS)
-def trt(request, monkeypatch):
-    """Install a fake pycuda and a fake tensorrt of each version."""
-    install_pycuda(monkeypatch)
-    fake = make_tensorrt(request.param)
-    monkeypatch.setitem(sys.modules, 'tensorrt', fake)
-    return fake
-
-
 def build(trt, profile=((1, 3, 8, 8), (2, 3, 8, 8), (4, 3, 8, 8)), monitor=None):
     """Parse onnx_model() and build it; return (serialized engine or None, logger)."""
     logger = trt.Logger(trt.Logger.WARNING)

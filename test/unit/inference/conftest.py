@@ -1,22 +1,7 @@
-"""Fixtures: the strict TensorRT/pycuda fakes of each version, and small ONNX models."""
-
-import sys
+"""Fixtures: small MSI-Net ONNX models (the TensorRT fakes' fixture is in test/unit)."""
 
 from msinet_ros.model import onnx_export, weights
 import pytest
-from support.fake_pycuda import install_pycuda
-from support.fake_tensorrt import make_tensorrt
-
-VERSIONS = ('8.6.1', '10.3.0', '11.0.0.114')
-
-
-@pytest.fixture(params=VERSIONS)
-def trt(request, monkeypatch):
-    """Install the fake tensorrt of one version (and fake pycuda) as the real modules."""
-    install_pycuda(monkeypatch)
-    fake = make_tensorrt(request.param)
-    monkeypatch.setitem(sys.modules, 'tensorrt', fake)
-    return fake
 
 
 @pytest.fixture(scope='session')

@@ -1,0 +1,19 @@
+"""Fixtures shared by the unit tests: the strict TensorRT/pycuda fakes of each version."""
+
+import sys
+
+import pytest
+from support import manifests
+from support.fake_pycuda import install_pycuda
+from support.fake_tensorrt import make_tensorrt
+
+TENSORRT_VERSIONS = tuple(manifests.versions())  # 8.6.1, 10.3.0, 11.0.0.114
+
+
+@pytest.fixture(params=TENSORRT_VERSIONS)
+def trt(request, monkeypatch):
+    """Install a fake pycuda and the fake tensorrt of one version as the real modules."""
+    install_pycuda(monkeypatch)
+    fake = make_tensorrt(request.param)
+    monkeypatch.setitem(sys.modules, 'tensorrt', fake)
+    return fake
