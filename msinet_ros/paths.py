@@ -10,13 +10,28 @@ option) always wins.
 
 import os
 from pathlib import Path
-from typing import Optional
+from typing import Dict, Optional
 
 SOURCE_ROOT = Path(__file__).resolve().parent.parent
 SOURCE_ENGINES_DIR = SOURCE_ROOT / 'engines'
-# The variables that name a Fast DDS XML profile: Fast DDS 3 (Kilted) reads the first, Fast DDS
-# 2 (Humble, Jazzy) only the second; a process that should use the profile needs both.
-FASTDDS_PROFILE_VARIABLES = ('FASTDDS_DEFAULT_PROFILES_FILE', 'FASTRTPS_DEFAULT_PROFILES_FILE')
+# Distributions whose rmw_fastrtps uses Fast DDS 2, which reads its XML profile from
+# FASTRTPS_DEFAULT_PROFILES_FILE only; Fast DDS 3 (Kilted on) reads FASTDDS_DEFAULT_PROFILES_FILE
+# and warns that the other one is deprecated.
+FASTDDS_2_DISTROS = ('humble', 'iron', 'jazzy')
+
+
+def fastdds_profile_env(profile: Path, distro: Optional[str] = None) -> Dict[str, str]:
+    """
+    Return the variable that makes Fast DDS read ``profile`` on this ROS 2 distribution.
+
+    ``distro`` defaults to ``$ROS_DISTRO``; when that is unknown, both variables are returned.
+    """
+    distro = os.environ.get('ROS_DISTRO', '') if distro is None else distro
+    fastdds_2 = {'FASTRTPS_DEFAULT_PROFILES_FILE': str(profile)}
+    fastdds_3 = {'FASTDDS_DEFAULT_PROFILES_FILE': str(profile)}
+    if distro in FASTDDS_2_DISTROS:
+        return fastdds_2
+    return fastdds_3 if distro else {**fastdds_2, **fastdds_3}
 
 
 def ros_home() -> Path:

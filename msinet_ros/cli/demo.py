@@ -18,7 +18,7 @@ import time
 from .. import __version__
 from ..errors import MsinetError
 from ..model import onnx_export, weights
-from ..paths import cache_dir, FASTDDS_PROFILE_VARIABLES
+from ..paths import cache_dir, fastdds_profile_env
 
 HERE = Path(__file__).resolve()
 
@@ -72,9 +72,8 @@ def run(args: argparse.Namespace) -> int:
     """Start the three processes, wait for the recorder, stop the others."""
     model, size = (args.model, args.size) if args.model else _default_model(args.size)
     images = args.images or _share() / 'demo' / 'images'
-    profile = str(_share() / 'config' / 'fastdds_large_images.xml')
     env = dict(os.environ, ROS_AUTOMATIC_DISCOVERY_RANGE='LOCALHOST',
-               **{name: profile for name in FASTDDS_PROFILE_VARIABLES})
+               **fastdds_profile_env(_share() / 'config' / 'fastdds_large_images.xml'))
     env.setdefault('ROS_DOMAIN_ID', str(random.randint(1, 101)))
     commands = {
         'saliency_node': ['-p', f'model:={model}', '-p', f'size:={size}'],

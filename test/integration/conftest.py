@@ -3,7 +3,7 @@
 import os
 from typing import Callable, Iterator, List
 
-from msinet_ros.paths import FASTDDS_PROFILE_VARIABLES
+from msinet_ros.paths import fastdds_profile_env
 import pytest
 
 pytest.importorskip('rclpy', reason='rclpy is not installed')
@@ -12,9 +12,8 @@ from ros_helpers import installed_executable, NodeProcess, Probe, share_dir  # n
 
 # Large images between processes need the shipped Fast DDS profile (see config/); every
 # process of the test session, the probe and the nodes it starts, uses it (Kilted's Fast DDS 3
-# and Jazzy's Fast DDS 2 read it from differently named variables).
-for _name in FASTDDS_PROFILE_VARIABLES:
-    os.environ[_name] = str(share_dir() / 'config' / 'fastdds_large_images.xml')
+# and Jazzy's Fast DDS 2 read it from differently named variables: ROS_DISTRO decides).
+os.environ.update(fastdds_profile_env(share_dir() / 'config' / 'fastdds_large_images.xml'))
 
 
 @pytest.fixture
