@@ -32,11 +32,6 @@ class Capabilities:
     explicit_batch_flag: bool  # NetworkDefinitionCreationFlag.EXPLICIT_BATCH, needed before 10
     progress_monitor: bool  # IProgressMonitor and IBuilderConfig.progress_monitor (9.1 on)
 
-    @property
-    def major(self) -> int:
-        """Return the major version number."""
-        return int(self.version.split('.')[0])
-
 
 @dataclass(frozen=True)
 class PrecisionRecipe:
