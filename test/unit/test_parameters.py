@@ -1,13 +1,16 @@
-"""Parameter specs: validation and the README tables generated from them."""
+"""Parameter specs: validation, and the README tables and shipped config generated from them."""
 
 from pathlib import Path
 
 from msinet_ros.errors import ParameterError
-from msinet_ros.parameters import markdown_table, NODES, ParamSpec
+from msinet_ros.parameters import (MANAGED, markdown_table, NODES, ParamSpec, SALIENCY_NODE,
+                                   yaml_defaults)
 import pytest
 
 
-README = Path(__file__).resolve().parents[2] / 'README.md'
+ROOT = Path(__file__).resolve().parents[2]
+README = ROOT / 'README.md'
+SALIENCY_YAML = ROOT / 'config' / 'saliency.yaml'
 
 
 def test_check_accepts_valid_and_rejects_wrong_type_range_and_choice():
@@ -31,5 +34,17 @@ def test_every_default_is_valid():
 def test_readme_tables_match_the_declarations():
     readme = README.read_text()
     for name, specs in NODES.items():
-        assert markdown_table(specs) in readme, (
+        assert markdown_table(specs, name in MANAGED) in readme, (
             f'README parameter table of {name} is stale: paste `msinet params {name}`')
+
+
+def test_saliency_yaml_is_generated_from_the_declarations():
+    text = SALIENCY_YAML.read_text()
+    assert yaml_defaults(SALIENCY_NODE) in text, 'regenerate: msinet params saliency_node --yaml'
+
+
+def test_saliency_yaml_parses_to_the_defaults():
+    yaml = pytest.importorskip('yaml')
+    loaded = yaml.safe_load(SALIENCY_YAML.read_text())
+    params = loaded['/**']['ros__parameters']
+    assert params == {spec.name: spec.default for spec in SALIENCY_NODE}

@@ -1,20 +1,12 @@
-"""``msinet predict``, ``benchmark`` and ``build-engine``: outputs, records and messages."""
+"""``msinet predict``: saliency maps, overlays and fixation files; its errors."""
 
 import csv
 import json
 
 import cv2
 from msinet_ros.cli.main import main
-from msinet_ros.model import weights
 import numpy as np
 import pytest
-
-
-@pytest.fixture(scope='module')
-def model(tmp_path_factory):
-    path = tmp_path_factory.mktemp('m') / 'random.safetensors'
-    weights.save(path, weights.random_weights(5), weights.random_metadata(5))
-    return path
 
 
 @pytest.fixture(scope='module')
@@ -73,39 +65,6 @@ def test_predict_errors_are_one_line(tmp_path, model, capsys):
     assert 'msinet import' in capsys.readouterr().err
 
 
-def test_benchmark_writes_a_record_and_a_table(tmp_path, capsys):
-    out = tmp_path / 'bench.json'
-    assert main(['benchmark', '--sizes', '64x64', '--backends', 'onnxruntime', '--frames', '3',
-                 '--warmup', '1', '-o', str(out)]) == 0
-    record = json.loads(out.read_text())
-    (result,) = record['results']
-    assert result['frames'] == 3 and result['fps'] > 0 and result['peak_rss_mb'] > 0
-    assert set(result['stages_ms']) == {'preprocess', 'inference', 'postprocess', 'total'}
-    assert record['machine']['cores'] and 'benchmark' in record['command']
-    assert '| 64x64 | onnxruntime cpu fp32 |' in out.with_suffix('.md').read_text()
-
-
-def test_benchmark_reports_a_failing_case_and_exits_1(tmp_path):
-    out = tmp_path / 'bench.json'
-    assert main(['benchmark', '--sizes', '64x64', '--backends', 'onnxruntime:cuda',
-                 '--frames', '1', '--warmup', '0', '-o', str(out)]) == 1
-    (result,) = json.loads(out.read_text())['results']
-    assert 'onnxruntime-gpu' in result['error']
-
-
-def test_build_engine_without_tensorrt_says_what_to_install(tmp_path, capsys):
-    pytest.importorskip('onnx')
-    try:
-        import tensorrt  # noqa: F401
-        pytest.skip('TensorRT is installed here')
-    except ImportError:
-        pass
-    onnx_path = tmp_path / 'm.onnx'
-    assert main(['export', '--random-seed', '1', '--size', '64x64', '-o', str(onnx_path)]) == 0
-    assert main(['build-engine', str(onnx_path)]) == 1
-    assert 'JetPack' in capsys.readouterr().err
-
-
 def test_predict_with_an_exported_onnx_needs_no_size(tmp_path, inputs):
     folder, _ = inputs
     onnx_path = tmp_path / 'm.onnx'
@@ -114,12 +73,3 @@ def test_predict_with_an_exported_onnx_needs_no_size(tmp_path, inputs):
     assert main(['predict', str(folder / 'wide.png'), '-m', str(onnx_path), '-o', str(out)]) == 0
     saliency = cv2.imread(str(out / 'wide_saliency.png'), cv2.IMREAD_UNCHANGED)
     assert saliency.shape == (90, 160)
-
-
-def test_options_come_from_the_node_parameters_and_are_checked(tmp_path, model, capsys):
-    with pytest.raises(SystemExit):
-        main(['predict', str(tmp_path), '-m', str(model), '--top-k', '99', '-o', str(tmp_path)])
-    assert 'outside [0, 50]' in capsys.readouterr().err
-    with pytest.raises(SystemExit):
-        main(['predict', str(tmp_path), '-m', str(model), '--backend', 'nope', '-o', 'x'])
-    assert "'nope' is not one of onnxruntime, tensorrt, torch" in capsys.readouterr().err
