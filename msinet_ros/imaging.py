@@ -107,6 +107,14 @@ def array_fields(array: np.ndarray, encoding: str) -> ImageFields:
                        array.tobytes())
 
 
+def compressed_to_rgb(data: bytes, fmt: str) -> np.ndarray:
+    """Decode a ``sensor_msgs/CompressedImage`` payload (JPEG, PNG, …) to RGB uint8."""
+    bgr = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR) if len(data) else None
+    if bgr is None:
+        raise ImageError(f'compressed image ({fmt!r}, {len(data)} bytes) does not decode')
+    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+
+
 def list_images(folder: Path) -> List[Path]:
     """Return the image files of a folder in name order; raise ImageError if there are none."""
     if not folder.is_dir():

@@ -38,6 +38,13 @@ class Window:
             span = self._items[-1][0] - self._items[0][0]
             return (len(self._items) - 1) / span if span > 0 else 0.0
 
+    def count(self, now: Optional[float] = None) -> int:
+        """Return how many values (events) the window holds."""
+        now = self._clock() if now is None else now
+        with self._lock:
+            self._trim(now)
+            return len(self._items)
+
     def percentile(self, q: float, now: Optional[float] = None) -> float:
         """Return the q-th percentile of the values (0 when empty)."""
         now = self._clock() if now is None else now

@@ -123,6 +123,15 @@ class SaliencyPredictor:
         backend.infer(np.full((1, 3, *size), 126.0, np.float32))
         return size
 
+    def is_prepared(self, size: Size) -> bool:
+        """Return whether ``size`` is ready to run (exported, built or loaded)."""
+        return tuple(size) in self._backends
+
+    @property
+    def hardware(self) -> str:
+        """Return the hardware that runs the network (a GPU's name), or ``none`` for a CPU."""
+        return next((b.hardware for b in self._backends.values()), 'none')
+
     def describe(self) -> str:
         """Return what runs each prepared size (library, device, real precision)."""
         return '; '.join(f'{h}x{w}: {b.describe()}' for (h, w), b in self._backends.items()) \

@@ -47,6 +47,9 @@ class Backend(ABC):
     A context manager: leaving the block calls :meth:`close`.
     """
 
+    # What runs the network, for diagnostics' hardware_id: a GPU's name, or 'none' (a CPU).
+    hardware: str = 'none'
+
     @classmethod
     def export_precision(cls, options: BackendOptions, own_options: Optional[object]) -> str:
         """Return the precision of the ONNX to export from weights for this backend."""

@@ -23,6 +23,7 @@ class OnnxRuntimeBackend(Backend):
                     'device cuda needs onnxruntime-gpu (CUDAExecutionProvider is not available '
                     'in this onnxruntime); install it, or use device cpu')
             providers = [('CUDAExecutionProvider', {'device_id': options.device_index})]
+            self.hardware = f'cuda:{options.device_index}'  # ONNX Runtime does not name GPUs
         elif options.device == 'cpu':
             providers = ['CPUExecutionProvider']
         else:

@@ -73,6 +73,7 @@ class TensorRTBackend(Backend):
                                              own_options.allow_rebuild, options.log, cancel)
             except InterruptedError as exc:
                 raise BuildCancelled(str(exc)) from exc
+        self.hardware = gpu.name
         self._description = (f'tensorrt {trt.__version__} on {gpu.name} '
                              f'(GPU {options.device_index}), {self.precision}')
 

@@ -34,6 +34,7 @@ class TorchBackend(Backend):
         tensors, _ = weights_file.load(weights_path)
         model = MSINet(tensors).eval().to(self._device)
         if self._device.type == 'cuda':
+            self.hardware = torch.cuda.get_device_name(self._device)
             torch.backends.cudnn.benchmark = True
             model = model.to(memory_format=torch.channels_last)
         self._model = model.half() if self._half else model
