@@ -7,8 +7,8 @@ YAML files carry their defaults, and the README's parameter tables are generated
 (``msinet params --markdown``) and checked against them by a test.
 """
 
-from dataclasses import dataclass
-from typing import Dict, Optional, Sequence, Tuple, Union
+from dataclasses import dataclass, make_dataclass
+from typing import Dict, Optional, Sequence, Tuple, Type, Union
 
 from .errors import ParameterError
 from .inference.backends import NAMES as BACKEND_NAMES, TensorRTOptions
@@ -84,14 +84,21 @@ SALIENCY_NODE: Tuple[ParamSpec, ...] = (
               'limit (MiB); part of the engine key.', limits=(16, 65536)),
     ParamSpec('tensorrt_log_level', _TENSORRT.log_level, 'TensorRT messages up to this severity '
               "go to the node's log.", choices=LOG_LEVELS),
+    ParamSpec('autostart', True, 'Configure and activate at start-up, as a plain node would; '
+              'false: wait unconfigured for lifecycle transitions.'),
+    ParamSpec('camera_info_wait', 2.0, 'With a weights file and size auto, how long configure '
+              'waits for a camera_info to choose the input size by its aspect (s); without one '
+              'it prepares 240x320.', limits=(0.0, 60.0)),
     ParamSpec('transport', 'raw', 'Subscribe to image (raw) or image/compressed.',
               choices=('raw', 'compressed')),
-    ParamSpec('output_resolution', 'input', 'Resolution of saliency and saliency/mono: the '
+    ParamSpec('rectified', False, 'The input is rectified (image_rect: rays use P, no '
+              'distortion); false: raw pixels, rectified with K, D, R and P first.'),
+    ParamSpec('output_resolution', 'input', 'Resolution of saliency/image and image_mono: the '
               'input image, or the model map without padding.', choices=('input', 'model'),
               read_only=False),
-    ParamSpec('overlay_colormap', 'jet', 'Colormap of saliency/overlay.',
+    ParamSpec('overlay_colormap', 'jet', 'Colormap of saliency_overlay/image.',
               choices=tuple(COLORMAPS), read_only=False),
-    ParamSpec('overlay_opacity', 0.5, 'Opacity of the heat map in saliency/overlay.',
+    ParamSpec('overlay_opacity', 0.5, 'Opacity of the heat map in saliency_overlay/image.',
               limits=(0.0, 1.0), read_only=False),
     ParamSpec('top_k', _FIXATIONS.top_k, 'Number of fixation points published.', limits=(0, 50),
               read_only=False),
@@ -104,7 +111,11 @@ SALIENCY_NODE: Tuple[ParamSpec, ...] = (
     ParamSpec('max_rate', 0.0, 'Most results per second; 0 is as fast as inference allows.',
               limits=(0.0, 1000.0), read_only=False),
     ParamSpec('min_output_rate', 0.0, 'Diagnostics warn when results come slower than this '
-              '(Hz); 0 turns the check off.', limits=(0.0, 1000.0), read_only=False),
+              '(Hz) while an output has a subscriber; 0 turns the check off.',
+              limits=(0.0, 1000.0), read_only=False),
+    ParamSpec('max_stamp_age', 1.0, 'Diagnostics warn when a result is published longer than '
+              "this after its image's header.stamp (node clock, s); 0 turns the check off.",
+              limits=(0.0, 3600.0), read_only=False),
     ParamSpec('ray_length', 1.0, 'Length in metres of the fixation rays in '
               'fixations/markers.', limits=(0.01, 100.0), read_only=False),
 )
@@ -115,11 +126,20 @@ SALIENCY_RECORDER: Tuple[ParamSpec, ...] = (
               limits=(0, 1000000)),
 )
 
+# Lifecycle nodes: their parameters marked read-only can be set while the node is unconfigured.
+MANAGED = frozenset({'saliency_node'})
+
 NODES: Dict[str, Tuple[ParamSpec, ...]] = {
     'image_player': IMAGE_PLAYER,
     'saliency_node': SALIENCY_NODE,
     'saliency_recorder': SALIENCY_RECORDER,
 }
+
+
+def settings_type(name: str, specs: Sequence[ParamSpec]) -> Type:
+    """Return a frozen dataclass with one typed field per spec (a parameter snapshot)."""
+    return make_dataclass(name, [(spec.name, type(spec.default)) for spec in specs],
+                          frozen=True)
 
 
 def yaml_defaults(specs: Sequence[ParamSpec]) -> str:
@@ -135,8 +155,9 @@ def yaml_defaults(specs: Sequence[ParamSpec]) -> str:
     return '\n'.join(lines) + '\n'
 
 
-def markdown_table(specs: Sequence[ParamSpec]) -> str:
+def markdown_table(specs: Sequence[ParamSpec], managed: bool = False) -> str:
     """Render parameter specs as the Markdown table the README carries."""
+    fixed = 'while unconfigured' if managed else 'no'
     lines = ['| name | type | default | range / choices | runtime change | description |',
              '| --- | --- | --- | --- | --- | --- |']
     for spec in specs:
@@ -144,5 +165,5 @@ def markdown_table(specs: Sequence[ParamSpec]) -> str:
                    else ', '.join(spec.choices) if spec.choices else '')
         default = f'`{spec.default!r}`' if spec.default != '' else '`""`'
         lines.append(f'| `{spec.name}` | {spec.type_name} | {default} | {allowed} | '
-                     f'{"no" if spec.read_only else "yes"} | {spec.description} |')
+                     f'{fixed if spec.read_only else "yes"} | {spec.description} |')
     return '\n'.join(lines)

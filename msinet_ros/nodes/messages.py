@@ -1,11 +1,13 @@
-"""Message plumbing for the saliency node: arrays and fixations to ROS messages and back."""
+"""Message plumbing for the nodes: arrays, camera geometry and fixations to ROS messages."""
 
-from typing import Sequence
+from typing import Optional, Sequence
 
+from geometry_msgs.msg import Point, Vector3Stamped
 import numpy as np
 from sensor_msgs.msg import CameraInfo, Image, PointCloud2, PointField
+from visualization_msgs.msg import Marker, MarkerArray
 
-from ..camera import resampled_projection
+from ..camera import CameraGeometry
 from ..imaging import array_fields, ImageFields
 from ..inference.fixations import Fixation
 
@@ -42,23 +44,71 @@ def read_fixations(msg: PointCloud2) -> np.ndarray:
     return np.frombuffer(bytes(msg.data), np.float32).reshape(-1, 3)
 
 
-def camera_info_for(source, header, height: int, width: int, axis_y=None,
-                    axis_x=None) -> CameraInfo:
-    """
-    Describe the published saliency map: the camera's info resampled to its geometry.
+def stamp_ns(stamp) -> int:
+    """Return a ``builtin_interfaces/Time`` as integer nanoseconds."""
+    return stamp.sec * 1_000_000_000 + stamp.nanosec
 
-    Without a calibrated source only the size is known. ``axis_y``/``axis_x`` give the
-    resampling (see :func:`msinet_ros.camera.resampled_projection`); None means none.
+
+def geometry_of(info: CameraInfo) -> CameraGeometry:
+    """Return the ROS-free geometry of a CameraInfo (every field image_geometry reads)."""
+    roi = info.roi
+    return CameraGeometry(
+        height=info.height, width=info.width, distortion_model=info.distortion_model,
+        d=tuple(info.d), k=tuple(info.k), r=tuple(info.r), p=tuple(info.p),
+        binning_x=info.binning_x, binning_y=info.binning_y, roi_x_offset=roi.x_offset,
+        roi_y_offset=roi.y_offset, roi_height=roi.height, roi_width=roi.width)
+
+
+def camera_info_msg(geometry: Optional[CameraGeometry], header, height: int,
+                    width: int) -> CameraInfo:
+    """
+    Describe an output image of ``height`` x ``width``: its geometry, or only its size.
+
+    Without a (matching, calibrated) camera_info nothing but the size is known, and K stays
+    zero, which consumers read as "uncalibrated".
     """
     info = CameraInfo(header=header, height=height, width=width)
-    if source is None:
+    if geometry is None:
         return info
-    info.distortion_model = source.distortion_model
-    info.d = list(source.d)
-    info.r = list(source.r)
-    if axis_y is None:
-        info.k, info.p = list(source.k), list(source.p)
-    else:
-        info.k = list(resampled_projection(source.k, 3, axis_y, axis_x))
-        info.p = list(resampled_projection(source.p, 4, axis_y, axis_x))
+    info.distortion_model = geometry.distortion_model
+    info.d = [float(v) for v in geometry.d]
+    info.k = [float(v) for v in geometry.k]
+    info.r = [float(v) for v in geometry.r]
+    info.p = [float(v) for v in geometry.p]
+    info.binning_x, info.binning_y = geometry.binning_x, geometry.binning_y
+    info.roi.x_offset, info.roi.y_offset = geometry.roi_x_offset, geometry.roi_y_offset
+    info.roi.height, info.roi.width = geometry.roi_height, geometry.roi_width
     return info
+
+
+def ray_msg(ray: Sequence[float], header) -> Vector3Stamped:
+    """Return a unit viewing ray in the image's optical frame."""
+    msg = Vector3Stamped(header=header)
+    msg.vector.x, msg.vector.y, msg.vector.z = (float(v) for v in ray)
+    return msg
+
+
+def fixation_markers(fixations: Sequence[Fixation], rays: Optional[np.ndarray], header,
+                     length: float) -> MarkerArray:
+    """
+    Return rviz arrows along the fixations' viewing rays (``length`` metres).
+
+    The first marker deletes the previous arrows; without rays (no calibrated camera_info)
+    it is the only one.
+    """
+    markers = MarkerArray(markers=[Marker(header=header, ns='fixations',
+                                          action=Marker.DELETEALL)])
+    if rays is None:
+        return markers
+    for rank, (fix, ray) in enumerate(zip(fixations, rays)):
+        marker = Marker(header=header, ns='fixations', id=rank, type=Marker.ARROW,
+                        action=Marker.ADD)
+        marker.points = [_point(0.0, 0.0, 0.0), _point(*(np.asarray(ray) * length))]
+        marker.scale.x, marker.scale.y, marker.scale.z = 0.01, 0.03, 0.05
+        marker.color.r, marker.color.g, marker.color.a = 1.0, float(fix.saliency), 1.0
+        markers.markers.append(marker)
+    return markers
+
+
+def _point(x: float, y: float, z: float) -> Point:
+    return Point(x=float(x), y=float(y), z=float(z))

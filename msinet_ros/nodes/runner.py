@@ -1,55 +1,93 @@
-"""Process lifecycle shared by every node: start-up errors, spinning, clean shutdown."""
+"""
+Process lifecycle shared by every node: start-up errors, spinning, clean shutdown.
 
-import signal
+SIGINT and SIGTERM are rclpy's own: ``rclpy.init`` installs handlers for both (Humble
+included) that shut the context down and wake every executor at once, whatever the node is
+waiting for. Nothing here replaces them.
+"""
+
+import os
 import sys
 from typing import Callable, Optional, Sequence
 
 import rclpy
 from rclpy.exceptions import (InvalidParameterTypeException, InvalidParameterValueException,
                               ParameterException)
-from rclpy.executors import ExternalShutdownException
+from rclpy.executors import Executor, ExternalShutdownException, SingleThreadedExecutor
 from rclpy.node import Node
 
 from ..errors import MsinetError
 
 STARTUP_ERRORS = (MsinetError, ParameterException, InvalidParameterTypeException,
                   InvalidParameterValueException)
+# How long shutdown waits for a node's worker (inside a native call, say) before giving up.
+STOP_WAIT_S = 1.5
 
 
-def run(name: str, make_node: Callable[[], Node], args: Optional[Sequence[str]] = None) -> int:
+class Outcome:
     """
-    Create the node, spin it until SIGINT/SIGTERM, and return the process exit code.
+    What a node tells the runner: a non-None ``exit_code`` ends the process.
+
+    Nodes set it when they are done (the recorder after its last frame) or when start-up
+    failed (with ``reason``, logged as the one line the user reads).
+    """
+
+    exit_code: Optional[int] = None
+    reason: str = ''
+
+
+def run(name: str, make_node: Callable[[], Node], args: Optional[Sequence[str]] = None,
+        make_executor: Callable[[], Executor] = SingleThreadedExecutor) -> int:
+    """
+    Create the node, spin it until it is done or SIGINT/SIGTERM, and return the exit code.
 
     A start-up failure the user can fix is logged as one line saying what to do and gives
-    exit code 1; SIGINT and SIGTERM end the process with exit code 0 and no traceback.
+    exit code 1; SIGINT and SIGTERM end the process with exit code 0 and no traceback, within
+    :data:`STOP_WAIT_S` of the signal: a node with a ``release(timeout)`` method that returns
+    False (its worker is still inside a call that cannot be interrupted) is not waited for.
     """
     rclpy.init(args=args)
-    # SIGTERM as SIGINT on every distribution (Humble's rclpy does not handle SIGTERM)
-    signal.signal(signal.SIGTERM, _interrupt)
+    logger = rclpy.logging.get_logger(name)
     node = None
+    executor = None
     code = 0
     try:
         node = make_node()
-        rclpy.spin(node)
+        executor = make_executor()
+        executor.add_node(node)
+        while rclpy.ok() and getattr(node, 'exit_code', None) is None:
+            executor.spin_once(timeout_sec=0.1)
+        code = getattr(node, 'exit_code', None) or 0
+        if code:
+            logger.fatal(f'cannot start: {node.reason}')
     except STARTUP_ERRORS as exc:
-        rclpy.logging.get_logger(name).fatal(f'cannot start: {exc}')
+        logger.fatal(f'cannot start: {exc}')
         code = 1
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
-    finally:
-        if node is not None:
-            node.destroy_node()
-        if rclpy.ok():
-            rclpy.try_shutdown()
+    released = _release(node)
+    if executor is not None and released:
+        executor.shutdown(timeout_sec=STOP_WAIT_S)
+    if node is not None and released:
+        node.destroy_node()
+    rclpy.try_shutdown()
+    if not released:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)  # the worker is in native code: do not wait for it at exit either
     return code
 
 
-def _interrupt(signum, frame) -> None:
-    raise KeyboardInterrupt
+def _release(node: Optional[Node]) -> bool:
+    """Ask the node to stop its threads; return False if one is still busy after the wait."""
+    release = getattr(node, 'release', None)
+    return True if release is None else release(STOP_WAIT_S)
 
 
-def main_for(name: str, make_node: Callable[[], Node]) -> Callable[[], None]:
+def main_for(name: str, make_node: Callable[[], Node],
+             make_executor: Callable[[], Executor] = SingleThreadedExecutor
+             ) -> Callable[[], None]:
     """Build a console-script entry point that runs ``make_node`` and exits with its code."""
     def main() -> None:
-        sys.exit(run(name, make_node))
+        sys.exit(run(name, make_node, make_executor=make_executor))
     return main

@@ -1,346 +1,618 @@
 """
-``saliency_node``: camera images in, saliency maps and fixation points out.
+``saliency_node``: camera images in, saliency maps and fixation points out (a managed node).
 
-The subscription callback only keeps the newest frame (a one-place slot); a worker thread
-runs the predictor on it, so frames that arrive while inference runs replace the waiting one
-and are counted as dropped, and no queue ever holds stale frames. Outputs carry the input's
-header and are computed only while someone subscribes.
+Lifecycle (``rclpy.lifecycle``): parameters are declared in the constructor; *configure*
+creates the outputs and the camera_info subscription, resolves the input size and prepares it
+(export, engine build or load) in the worker thread; *activate* starts publishing and
+subscribes to the camera while some output has a subscriber; *deactivate* stops that and keeps
+the model; *cleanup* and *shutdown* free it. With ``autostart`` the node drives itself to
+active and a failed configure ends the process (exit 1).
+
+Threads: a multi-threaded executor runs the callbacks; the lifecycle services have their own
+(reentrant) group, so ``get_state``, parameters and diagnostics answer while *configure*
+waits for a build. Every ROS entity is created and destroyed on the executor's threads; the
+worker thread only runs the predictor and publishes. The image callback keeps the newest frame
+in a one-place slot, so frames that arrive while inference runs replace the waiting one.
 """
 
-from collections import deque
 import threading
 import time
-from typing import Deque, Dict, Optional
+from typing import Dict, Optional
 
-import cv2
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
-from geometry_msgs.msg import Point
-import numpy as np
+from geometry_msgs.msg import Vector3Stamped
+from rclpy.callback_groups import MutuallyExclusiveCallbackGroup, ReentrantCallbackGroup
+from rclpy.clock import Clock, ClockType
+from rclpy.executors import MultiThreadedExecutor
+from rclpy.lifecycle import LifecycleNodeMixin, LifecycleState, TransitionCallbackReturn
 from rclpy.node import Node
-from rclpy.qos import qos_profile_sensor_data, QoSProfile
+from rclpy.qos import HistoryPolicy, QoSProfile, ReliabilityPolicy
 from rclpy.qos_overriding_options import QoSOverridingOptions
 from sensor_msgs.msg import CameraInfo, CompressedImage, Image, PointCloud2
-from visualization_msgs.msg import Marker, MarkerArray
+from visualization_msgs.msg import MarkerArray
 
-from .messages import camera_info_for, fixations_msg, image_msg
-from .ros_parameters import declare_all
+from . import messages
+from .ros_parameters import ParameterListener
 from .runner import main_for
-from ..camera import Intrinsics
-from ..errors import ImageError, MsinetError, ParameterError
+from ..camera import CameraGeometry
+from ..errors import ImageError, MsinetError
 from ..frame_slot import LatestSlot
-from ..imaging import image_to_rgb
-from ..inference.fixations import find_fixations, FixationSettings
+from ..freshness import Freshness, stamp_age_s
+from ..imaging import compressed_to_rgb, image_to_rgb
+from ..inference.fixations import FixationSettings
+from ..inference.outputs import compute_outputs, OutputRequest, SaliencyOutputs
 from ..inference.predictor import SaliencyPredictor
 from ..inference.settings import make_predictor
 from ..model.weights import RANDOM_WARNING
+from ..pacing import RatePacer
 from ..parameters import SALIENCY_NODE
+from ..stamp_sync import StampedBuffer
 from ..stats import Window
-from ..visualization import draw_fixations, heatmap_overlay, to_mono8
+from ..visualization import to_mono8
 
-RELIABLE = QoSProfile(depth=1)
 MODEL_HELP = ('set the model parameter to a weights file: `msinet import model_salicon_cpu.pb '
               '-o salicon.safetensors` (official weights), or `msinet export --random-seed 0 '
               '--size 240x320 -o random.onnx` for a pipeline check')
+# Outputs by key: (topic, message type). X/image and X/image_* have X/camera_info's geometry.
+OUTPUTS = {
+    'map': ('saliency/image', Image), 'mono': ('saliency/image_mono', Image),
+    'map_info': ('saliency/camera_info', CameraInfo),
+    'overlay': ('saliency_overlay/image', Image),
+    'overlay_info': ('saliency_overlay/camera_info', CameraInfo),
+    'fixation': ('fixation', PointCloud2), 'fixations': ('fixations', PointCloud2),
+    'markers': ('fixations/markers', MarkerArray), 'ray': ('fixation/ray', Vector3Stamped),
+}
+MAP_OUTPUTS = frozenset({'map', 'mono', 'map_info'})
+FIXATION_OUTPUTS = frozenset({'fixation', 'fixations', 'markers', 'ray'})
+OVERLAY_OUTPUTS = frozenset({'overlay', 'overlay_info'})
+COUNTERS = ('received', 'dropped', 'inferred', 'published', 'rejected', 'late', 'stamp_late',
+            'info_unmatched', 'info_mismatched', 'preparing')
+DEFAULT_SIZE = (240, 320)  # without a camera_info, size auto prepares the landscape size
+# camera_info is paired with images by stamp: a few are queued (tiny messages), so that the
+# info of a frame still waiting in the slot is not overwritten in DDS by the next one
+INFO_DEPTH = 5
+INFO_WAIT_S = 0.05  # how long a result waits for the camera_info with its image's stamp
+POLL_S = 0.2  # how often the node checks whether any output has a subscriber
 
 
-class SaliencyNode(Node):
+def sensor_qos(depth: int = 1) -> QoSProfile:
+    """Return a new best-effort profile (REP-2003 sensor input; a new object every call)."""
+    return QoSProfile(depth=depth, reliability=ReliabilityPolicy.BEST_EFFORT,
+                      history=HistoryPolicy.KEEP_LAST)
+
+
+def output_qos() -> QoSProfile:
+    """Return a new reliable, depth-1 profile for an output (never shared)."""
+    return QoSProfile(depth=1)
+
+
+class StartupError(MsinetError):
+    """Configure failed; the message says what to do."""
+
+
+class SaliencyNode(LifecycleNodeMixin, Node):
     """Predict saliency of every fresh camera frame and publish maps and fixations."""
 
-    def __init__(self):
-        super().__init__('saliency_node')
-        self.params = declare_all(self, SALIENCY_NODE)
-        if not self.params['model']:
-            raise ParameterError(f"parameter 'model' is empty: {MODEL_HELP}")
-        self.state = 'loading'
-        self._build_progress = ''
+    def __init__(self, **node_kwargs):
+        Node.__init__(self, 'saliency_node', **node_kwargs)
+        # Humble's LifecycleNode puts its services in the default group with the parameter
+        # services; the mixin takes a group, so they get one of their own.
+        LifecycleNodeMixin.__init__(self, enable_communication_interface=True,
+                                    callback_group=ReentrantCallbackGroup())
+        self.exit_code: Optional[int] = None  # read by the runner
+        self.reason = ''
+        self._lock = threading.Lock()  # guards the counters and the fields marked (lock)
+        self._counts: Dict[str, int] = dict.fromkeys(COUNTERS, 0)  # (lock)
+        self._phase = 'unconfigured'  # for diagnostics (lock)
+        self._param_listener = ParameterListener(self, SALIENCY_NODE, 'SaliencyNodeSettings',
+                                                 configured=self._configured)
+        self._failure = ''  # why the last configure failed (lock)
+        self._progress = ''  # engine build progress (lock)
+        self._busy = ''  # what the worker is doing, for the shutdown message (lock)
         self._stats: Dict[str, Window] = {name: Window() for name in (
-            'input', 'output', 'latency', 'age', 'age_margin')}
-        self._counts = {'received': 0, 'dropped': 0, 'published': 0, 'rejected': 0,
-                        'age_violations': 0}
-        self._camera_info: Optional[CameraInfo] = None
-        self._arrivals: Deque[float] = deque(maxlen=256)
-        self._failure: Optional[MsinetError] = None  # why start-up failed
-        self.predictor: Optional[SaliencyPredictor] = None
+            'input', 'output', 'latency', 'age', 'processing', 'stamp_age', 'late',
+            'stamp_late')}
+        self._freshness = Freshness()
+        self._pacer = RatePacer()
         self._slot: LatestSlot = LatestSlot()
-        self._stop = threading.Event()  # also cancels an engine build
-        self.diagnostics = self.create_publisher(DiagnosticArray, '/diagnostics', 10)
-        self.create_timer(1.0, self._publish_diagnostics)
-        self._start_watch = self.create_timer(0.1, self._check_start)
-        # The model loads (or the engine builds) while the node already spins, so that
-        # diagnostics report the progress; only then does the node subscribe.
-        self._worker = threading.Thread(target=self._start_then_work, name='saliency_worker',
-                                        daemon=True)
+        self._infos: StampedBuffer[CameraInfo] = StampedBuffer()
+        self._stop = threading.Event()  # the worker ends (cleanup, shutdown, signal)
+        self._active = threading.Event()  # frames are taken and results published
+        self._prepared = threading.Event()  # the worker finished preparing (or failed)
+        self._prepare_error = ''
+        self._worker: Optional[threading.Thread] = None
+        self._predictor: Optional[SaliencyPredictor] = None
+        self._outputs: Dict[str, object] = {}
+        self._image_sub = None
+        self._info_sub = None
+        self._warned_frame = False
+        self._releasing = False  # the process is ending: no transitions, no new work
+        self._input_lock = threading.Lock()  # one thread at a time (un)subscribes the camera
+        self._input_group = MutuallyExclusiveCallbackGroup()
+        self._timer_group = MutuallyExclusiveCallbackGroup()
+        steady = Clock(clock_type=ClockType.STEADY_TIME)  # health timers need no /clock
+        self._diagnostics = self.create_publisher(DiagnosticArray, '/diagnostics', 10)
+        self.create_timer(1.0, self._publish_diagnostics, callback_group=self._timer_group,
+                          clock=steady)
+        self.create_timer(POLL_S, self._update_input, callback_group=self._timer_group,
+                          clock=steady)
+        if self.settings.autostart:
+            self._autostart_timer = self.create_timer(
+                0.0, self._autostart, callback_group=MutuallyExclusiveCallbackGroup(),
+                clock=steady)
+
+    def _configured(self) -> bool:
+        with self._lock:
+            return self._phase not in ('unconfigured', 'finalized')
+
+    @property
+    def settings(self):
+        """Return the current parameter snapshot."""
+        return self._param_listener.settings
+
+    # ---- lifecycle ----------------------------------------------------------------------
+    def _autostart(self) -> None:
+        self._autostart_timer.cancel()
+        if self.trigger_configure() == TransitionCallbackReturn.SUCCESS:
+            self.trigger_activate()
+
+    def on_configure(self, state: LifecycleState) -> TransitionCallbackReturn:
+        """Create outputs, subscribe camera_info, resolve and prepare the input size."""
+        self._set_phase('configuring')
+        s = self.settings
+        self._stop.clear()
+        try:
+            if not s.model:
+                raise StartupError(f"parameter 'model' is empty: {MODEL_HELP}")
+            self._create_entities(s)
+            predictor = make_predictor(self._param_listener.values(), self.get_logger().info,
+                                       self._on_build_progress)
+            size = self._startup_size(predictor, s)
+            self._start_worker(predictor, size)
+            while not self._prepared.wait(0.1):
+                if self._stop.is_set():
+                    raise StartupError('stopped while preparing the model')
+            if self._prepare_error:
+                raise StartupError(self._prepare_error)
+        except Exception as exc:  # every failure follows the contract: one line, FAILURE
+            self._abandon_configure(exc)
+            return TransitionCallbackReturn.FAILURE
+        self._set_phase('inactive')
+        if self._predictor.is_random:
+            self.get_logger().warning(RANDOM_WARNING)
+        self.get_logger().info(f'configured: {self._predictor.describe()}, model {s.model}')
+        return TransitionCallbackReturn.SUCCESS
+
+    def on_activate(self, state: LifecycleState) -> TransitionCallbackReturn:
+        """Publish results; subscribe to the camera while an output has a subscriber."""
+        self._active.set()
+        self._set_phase('active')
+        self.get_logger().info(f'active: input {self._image_topic()} when an output is '
+                               'subscribed')
+        self._update_input()
+        return TransitionCallbackReturn.SUCCESS
+
+    def on_deactivate(self, state: LifecycleState) -> TransitionCallbackReturn:
+        """Stop subscribing and inferring; keep the model."""
+        self._active.clear()
+        self._update_input()
+        self._set_phase('inactive')
+        return TransitionCallbackReturn.SUCCESS
+
+    def on_cleanup(self, state: LifecycleState) -> TransitionCallbackReturn:
+        """Free the model (GPU memory included) and the entities configure made."""
+        self._active.clear()
+        self._stop_worker(None)
+        self._destroy_entities()
+        self._set_phase('unconfigured')
+        return TransitionCallbackReturn.SUCCESS
+
+    def on_shutdown(self, state: LifecycleState) -> TransitionCallbackReturn:
+        """Release everything from any state."""
+        self.on_cleanup(state)
+        self._set_phase('finalized')
+        return TransitionCallbackReturn.SUCCESS
+
+    def on_error(self, state: LifecycleState) -> TransitionCallbackReturn:
+        """Recover to unconfigured after a failed transition."""
+        self.on_cleanup(state)
+        return TransitionCallbackReturn.SUCCESS
+
+    def release(self, timeout: float) -> bool:
+        """
+        Stop the worker for process exit (SIGINT/SIGTERM or done), from any state.
+
+        Cancels a build where the bindings allow. Returns False, after one log line, if the
+        worker is still inside a call that cannot be interrupted ``timeout`` seconds later.
+        """
+        self._releasing = True
+        self._active.clear()
+        return self._stop_worker(timeout)
+
+    def _abandon_configure(self, exc: Exception) -> None:
+        if self._releasing:
+            return  # SIGINT/SIGTERM during configure: release() takes care of the rest
+        reason = str(exc) if isinstance(exc, MsinetError) else f'{type(exc).__name__}: {exc}'
+        self._stop_worker(None)
+        self._destroy_entities()
+        with self._lock:
+            self._failure = reason
+        self._set_phase('unconfigured')
+        if self.settings.autostart:
+            self.reason, self.exit_code = reason, 1  # the runner logs it and exits 1
+        else:
+            self.get_logger().error(f'configure failed: {reason}')
+
+    def _set_phase(self, phase: str) -> None:
+        with self._lock:
+            self._phase = phase
+
+    # ---- entities (executor threads only) ----------------------------------------------
+    def _create_entities(self, s) -> None:
+        overrides = QoSOverridingOptions.with_default_policies()
+        for key, (topic, kind) in OUTPUTS.items():
+            self._outputs[key] = self.create_publisher(kind, topic, output_qos(),
+                                                       qos_overriding_options=overrides)
+        self._info_sub = self.create_subscription(
+            CameraInfo, 'camera_info', self._on_camera_info, sensor_qos(INFO_DEPTH),
+            qos_overriding_options=overrides, callback_group=self._input_group)
+        # The camera subscription exists only while wanted; creating it once here applies
+        # (and checks) its QoS overrides at configure, where a bad one fails the transition.
+        self.destroy_subscription(self._create_image_subscription(s))
+
+    def _create_image_subscription(self, s):
+        kind = CompressedImage if s.transport == 'compressed' else Image
+        return self.create_subscription(
+            kind, self._image_topic(), self._on_image, sensor_qos(),
+            qos_overriding_options=QoSOverridingOptions.with_default_policies(),
+            callback_group=self._input_group)
+
+    def _image_topic(self) -> str:
+        return 'image/compressed' if self.settings.transport == 'compressed' else 'image'
+
+    def _update_input(self) -> None:
+        """Subscribe to the camera iff active and some output has a subscriber."""
+        with self._input_lock:
+            wanted = self._active.is_set() and not self._releasing and bool(self._wanted())
+            if wanted and self._image_sub is None:
+                self._freshness.reset()  # the input period is measured anew
+                self._image_sub = self._create_image_subscription(self.settings)
+            elif not wanted and self._image_sub is not None:
+                self.destroy_subscription(self._image_sub)
+                self._image_sub = None
+                self._slot.take(timeout=0)  # a frame left waiting would be stale later
+
+    def _destroy_entities(self) -> None:
+        with self._input_lock:
+            if self._image_sub is not None:
+                self.destroy_subscription(self._image_sub)
+                self._image_sub = None
+        if self._info_sub is not None:
+            self.destroy_subscription(self._info_sub)
+            self._info_sub = None
+        for publisher in self._outputs.values():
+            self.destroy_publisher(publisher)
+        self._outputs = {}
+        self._infos.clear()
+
+    def _wanted(self) -> frozenset:
+        return frozenset(key for key, pub in list(self._outputs.items())
+                         if pub.get_subscription_count() > 0)
+
+    # ---- start-up size and the worker ---------------------------------------------------
+    def _startup_size(self, predictor: SaliencyPredictor, s):
+        """
+        Return the input size to prepare at configure.
+
+        A set size, or the model's own; for size auto with a weights file, the size the
+        first camera_info implies (240x320 if none arrives within ``camera_info_wait``).
+        """
+        if not predictor.auto:
+            return predictor.default_size  # None: an engine, whose size is known once loaded
+        info = self._infos.latest()
+        deadline = time.monotonic() + s.camera_info_wait
+        while info is None and time.monotonic() < deadline and not self._stop.is_set():
+            time.sleep(0.02)
+            info = self._infos.latest()
+        if info is None:
+            self.get_logger().info(f'no camera_info within {s.camera_info_wait} s: preparing '
+                                   f'{DEFAULT_SIZE[0]}x{DEFAULT_SIZE[1]}')
+            return DEFAULT_SIZE
+        return predictor.size_for(messages.geometry_of(info).expected_size)
+
+    def _start_worker(self, predictor: SaliencyPredictor, size) -> None:
+        self._prepared.clear()
+        self._prepare_error = ''
+        self._predictor = predictor
+        self._slot = LatestSlot()
+        self._worker = threading.Thread(target=self._prepare_then_work, args=(predictor, size),
+                                        name='saliency_worker', daemon=True)
         self._worker.start()
 
-    # ---- start-up ---------------------------------------------------------------------
-    def _start_then_work(self) -> None:
+    def _stop_worker(self, timeout: Optional[float]) -> bool:
+        """Stop and join the worker (``timeout`` None: wait for it); False if it is stuck."""
+        self._stop.set()
+        if self._predictor is not None:
+            self._predictor.cancel()
+        self._slot.close()
+        worker = self._worker
+        if worker is None:
+            return True
+        worker.join(timeout)
+        if worker.is_alive():
+            with self._lock:
+                busy = self._busy or 'a native call'
+            self.get_logger().warning(
+                f'the worker is still inside {busy} after {timeout} s; exiting without waiting '
+                'for it (caches and engines are written atomically: nothing half-written '
+                'remains)')
+            return False
+        self._worker = None
+        self._predictor = None
+        return True
+
+    def _prepare_then_work(self, predictor: SaliencyPredictor, size) -> None:
+        """Prepare the start-up size, then run frames; close the predictor in this thread."""
         try:
-            self._load_model()
-        except MsinetError as exc:
-            self._failure = exc
-            return
-        except Exception as exc:  # an unforeseen failure still ends start-up with one line
-            self._failure = MsinetError(f'{type(exc).__name__}: {exc}')
-            return
-        self.state = 'running'
-        self._create_outputs()
-        self._create_inputs()
-        self.get_logger().info(
-            f'ready: {self.predictor.describe()}, model {self.params["model"]}, listening on '
-            f'{self._image_topic}')
-        try:
-            self._work()
+            try:
+                self._set_busy(f'preparing {_size_text(size)} ({predictor.backend_name})')
+                predictor.prepare(size)
+            except Exception as exc:
+                self._prepare_error = (str(exc) if isinstance(exc, MsinetError)
+                                       else f'{type(exc).__name__}: {exc}')
+                return
+            finally:
+                self._set_busy('')
+                self._prepared.set()
+            self._work(predictor)
         finally:
-            self.predictor.close()  # TensorRT/CUDA objects die in the thread that made them
+            predictor.close()  # TensorRT/CUDA objects die in the thread that made them
 
-    def _check_start(self) -> None:
-        """Raise a start-up failure of the loader thread in the spinning thread (exit 1)."""
-        if self._failure is not None and not self._stop.is_set():
-            raise self._failure
-        if self.state == 'running':
-            self._start_watch.cancel()
-
-    def _load_model(self) -> None:
-        """
-        Create the predictor and prepare its default size.
-
-        A fixed-size model (ONNX, engine, or a set size) is prepared whole; with a weights file
-        and size auto the landscape size is prepared and the others when a frame needs them.
-        """
-        p = self.params
-        self.state = 'building engine' if p['backend'] == 'tensorrt' else 'loading'
-        self.predictor = make_predictor(p, self.get_logger().info, self._on_build_progress)
-        try:
-            self.predictor.prepare()
-        except BaseException:
-            self.predictor.close()
-            raise
-        if self.predictor.is_random:
-            self.get_logger().warning(RANDOM_WARNING)
+    def _set_busy(self, what: str) -> None:
+        with self._lock:
+            self._busy = what
 
     def _on_build_progress(self, phase: str, step: int, steps: int) -> None:
-        self._build_progress = f'{phase} {step}/{steps}'
+        with self._lock:
+            self._progress = f'{phase} {step}/{steps}'
         if steps and step % max(1, steps // 5) == 0:
-            self.get_logger().info(f'building engine: {self._build_progress}')
-
-    def _create_outputs(self) -> None:
-        self.pub_saliency = self.create_publisher(Image, 'saliency', RELIABLE)
-        self.pub_info = self.create_publisher(CameraInfo, 'saliency/camera_info', RELIABLE)
-        self.pub_mono = self.create_publisher(Image, 'saliency/mono', RELIABLE)
-        self.pub_overlay = self.create_publisher(Image, 'saliency/overlay', RELIABLE)
-        self.pub_fixation = self.create_publisher(PointCloud2, 'fixation', RELIABLE)
-        self.pub_fixations = self.create_publisher(PointCloud2, 'fixations', RELIABLE)
-        self.pub_markers = self.create_publisher(MarkerArray, 'fixations/markers', RELIABLE)
-
-    def _create_inputs(self) -> None:
-        overrides = QoSOverridingOptions.with_default_policies()
-        if self.params['transport'] == 'compressed':
-            self._image_topic = 'image/compressed'
-            self.create_subscription(CompressedImage, self._image_topic, self._on_image,
-                                     qos_profile_sensor_data,
-                                     qos_overriding_options=overrides)
-        else:
-            self._image_topic = 'image'
-            self.create_subscription(Image, self._image_topic, self._on_image,
-                                     qos_profile_sensor_data,
-                                     qos_overriding_options=overrides)
-        self._image_topic = self.resolve_topic_name(self._image_topic)
-        self.create_subscription(CameraInfo, 'camera_info', self._on_camera_info,
-                                 qos_profile_sensor_data)
-
-    def _param(self, name: str):
-        """Return a parameter's current value (those marked runtime may have changed)."""
-        return self.get_parameter(name).value
+            self.get_logger().info(f'building engine: {phase} {step}/{steps}')
 
     # ---- callbacks ----------------------------------------------------------------------
     def _on_camera_info(self, msg: CameraInfo) -> None:
-        self._camera_info = msg
+        self._infos.put(messages.stamp_ns(msg.header.stamp), msg)
 
     def _on_image(self, msg) -> None:
         now = time.monotonic()
-        self._arrivals.append(now)
-        self._counts['received'] += 1
+        self._freshness.arrived(now)
         self._stats['input'].add(now=now)
+        self._count('received')
         if self._slot.put((msg, now)):
-            self._counts['dropped'] += 1
+            self._count('dropped')
+
+    def _count(self, name: str, n: int = 1) -> None:
+        with self._lock:
+            self._counts[name] += n
 
     # ---- worker -------------------------------------------------------------------------
-    def _work(self) -> None:
-        last_output = 0.0
+    def _work(self, predictor: SaliencyPredictor) -> None:
+        failed: Dict[tuple, str] = {}  # sizes whose preparation failed while running
         while not self._stop.is_set():
+            delay = self._pacer.delay(self.settings.max_rate)
+            if delay > 0 and self._stop.wait(delay):
+                break  # max_rate: wait for the next slot, then take the newest frame
             item = self._slot.take(timeout=0.2)
-            if item is None:
+            if item is None or not self._active.is_set():
                 continue
-            msg, arrived = item
-            max_rate = self._param('max_rate')
-            if max_rate > 0 and time.monotonic() - last_output < 1.0 / max_rate:
-                self._counts['dropped'] += 1
-                continue
+            msg, received = item
+            picked = time.monotonic()
             try:
-                self._process(msg, arrived, time.monotonic())
-                last_output = time.monotonic()
+                frame = self._decode(msg)
+                size = predictor.size_for(frame.shape[:2])
+                if not predictor.is_prepared(size):
+                    self._prepare_new_size(predictor, size, failed)
+                    continue
+                self._pacer.started(picked)
+                self._process(predictor, frame, msg.header, received, picked)
             except ImageError as exc:
-                self._counts['rejected'] += 1
+                self._count('rejected')
                 self.get_logger().warning(f'dropped a frame: {exc}', throttle_duration_sec=5.0)
             except Exception as exc:  # keep serving: one bad frame must not end the node
-                self._counts['rejected'] += 1
+                self._count('rejected')
                 self.get_logger().error(f'inference failed: {type(exc).__name__}: {exc}',
                                         throttle_duration_sec=5.0)
 
-    def _decode(self, msg) -> np.ndarray:
+    def _prepare_new_size(self, predictor: SaliencyPredictor, size, failed: Dict) -> None:
+        """Prepare the size a new aspect ratio needs; its frames are dropped until ready."""
+        if size in failed:
+            raise ImageError(f'input size {_size_text(size)} could not be prepared: '
+                             f'{failed[size]}')
+        self._count('preparing')
+        self.get_logger().info(f'a new aspect ratio: preparing {_size_text(size)}; its frames '
+                               'are dropped until it is ready')
+        self._set_busy(f'preparing {_size_text(size)} ({predictor.backend_name})')
+        try:
+            predictor.prepare(size)
+        except Exception as exc:
+            failed[size] = str(exc)
+            self.get_logger().warning(f'preparing {_size_text(size)} failed: {exc}')
+        finally:
+            self._set_busy('')
+
+    def _decode(self, msg):
         if isinstance(msg, CompressedImage):
-            bgr = cv2.imdecode(np.frombuffer(msg.data, np.uint8), cv2.IMREAD_COLOR)
-            if bgr is None:
-                raise ImageError(f'compressed image ({msg.format!r}) does not decode')
-            return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+            return compressed_to_rgb(bytes(msg.data), msg.format)
         return image_to_rgb(msg.height, msg.width, msg.encoding, msg.step, msg.is_bigendian,
                             msg.data)
 
-    def _process(self, msg, arrived: float, picked: float) -> None:
-        p = {spec.name: self._param(spec.name) for spec in SALIENCY_NODE if not spec.read_only}
-        want = {name: pub.get_subscription_count() > 0 for name, pub in (
-            ('saliency', self.pub_saliency), ('info', self.pub_info), ('mono', self.pub_mono),
-            ('overlay', self.pub_overlay), ('fixation', self.pub_fixation),
-            ('fixations', self.pub_fixations), ('markers', self.pub_markers))}
-        if not any(want.values()):
+    def _process(self, predictor: SaliencyPredictor, frame, header, received: float,
+                 picked: float) -> None:
+        s = self.settings
+        wanted = self._wanted()
+        request = OutputRequest(
+            saliency_map=bool(wanted & MAP_OUTPUTS), fixations=bool(wanted & FIXATION_OUTPUTS),
+            overlay=bool(wanted & OVERLAY_OUTPUTS), resolution=s.output_resolution,
+            fixation_settings=FixationSettings(s.top_k, s.min_distance, s.threshold_abs,
+                                               s.threshold_rel),
+            overlay_colormap=s.overlay_colormap, overlay_opacity=s.overlay_opacity)
+        if not request.anything:
             return
-        frame = self._decode(msg)
-        at_input = p['output_resolution'] == 'input'
-        map_wanted = want['saliency'] or want['mono'] or want['info']
-        result = self.predictor.predict(frame, frame_resolution=want['overlay'] or
-                                        (map_wanted and at_input))
-        header = msg.header
-        fixations = []
-        if want['fixation'] or want['fixations'] or want['markers'] or want['overlay']:
-            fixations = find_fixations(result.model_saliency, result.letterbox,
-                                       FixationSettings(p['top_k'], p['min_distance'],
-                                                        p['threshold_abs'],
-                                                        p['threshold_rel']))
-        if map_wanted:
-            box = result.letterbox
-            if at_input:
-                saliency, axes = result.saliency, (None, None)
-            else:
-                top, left = box.top, box.left
-                saliency = result.model_saliency[top:top + box.scaled[0],
-                                                 left:left + box.scaled[1]].copy()
-                axes = (box.axis_map(0), box.axis_map(1))
-            if want['saliency']:
-                self.pub_saliency.publish(image_msg(saliency, '32FC1', header))
-            if want['mono']:
-                self.pub_mono.publish(image_msg(to_mono8(saliency), 'mono8', header))
-            if want['info']:
-                self.pub_info.publish(camera_info_for(self._camera_info, header,
-                                                      *saliency.shape, *axes))
-        if want['overlay']:
-            overlay = draw_fixations(heatmap_overlay(frame, result.saliency,
-                                                     p['overlay_colormap'],
-                                                     p['overlay_opacity']), fixations)
-            self.pub_overlay.publish(image_msg(overlay, 'rgb8', header))
-        if want['fixation']:
-            self.pub_fixation.publish(fixations_msg(fixations[:1], header))
-        if want['fixations']:
-            self.pub_fixations.publish(fixations_msg(fixations, header))
-        if want['markers']:
-            self.pub_markers.publish(self._markers(fixations, header))
-        self._record(arrived, picked, result.timings)
+        self._set_busy('inference')
+        self.get_logger().debug(f'inference started: stamp {messages.stamp_ns(header.stamp)}')
+        try:
+            result = compute_outputs(predictor, frame, request)
+        finally:
+            self._set_busy('')
+        self.get_logger().debug(f'inference done: stamp {messages.stamp_ns(header.stamp)}')
+        self._count('inferred')
+        geometry = self._geometry_for(header, frame.shape[:2])
+        if self._stop.is_set() or not self._active.is_set():
+            return  # stopping: publish nothing more
+        self._publish(wanted, result, header, geometry, frame.shape[:2], s)
+        self._record(header, received, picked, result.timings)
 
-    def _markers(self, fixations, header) -> MarkerArray:
-        markers = MarkerArray(markers=[Marker(header=header, ns='fixations',
-                                              action=Marker.DELETEALL)])
-        info = self._camera_info
-        intrinsics = Intrinsics(tuple(info.k), tuple(info.d), info.distortion_model) \
-            if info is not None else None
-        if intrinsics is None or not intrinsics.valid or not fixations:
-            return markers  # rays need a calibrated camera_info; the overlay shows points
-        length = self._param('ray_length')
-        for rank, (fix, ray) in enumerate(zip(fixations, intrinsics.rays(
-                [(f.x, f.y) for f in fixations]))):
-            marker = Marker(header=header, ns='fixations', id=rank, type=Marker.ARROW,
-                            action=Marker.ADD)
-            marker.points = [point(0.0, 0.0, 0.0), point(*(ray * length))]
-            marker.scale.x, marker.scale.y, marker.scale.z = 0.01, 0.03, 0.05
-            marker.color.r, marker.color.g, marker.color.a = 1.0, float(fix.saliency), 1.0
-            markers.markers.append(marker)
-        return markers
-
-    def _record(self, arrived: float, picked: float, timings: Dict[str, float]) -> None:
-        """
-        Account for one result and check its age against its bound.
-
-        Age is publish time minus arrival time (steady clock). The bound is the predictor's
-        time for this frame (pre-processing, network, post-processing) plus the node's own
-        measured work on it (decoding, fixations, overlay, publishing) plus the input period
-        at that moment (the gap to the next frame, which could have replaced this one) plus
-        10 ms of scheduling slack (Python switches threads every 5 ms). So a result breaks its
-        bound when its frame waited for the worker longer than a newer frame took to arrive.
-        """
-        now = time.monotonic()
-        age = now - arrived
-        predict_s = timings['total'] / 1e3
-        node_s = max(0.0, now - picked - predict_s)
-        gap = next((t for t in self._arrivals if t > arrived), now) - arrived
-        bound = predict_s + node_s + gap + 0.010
-        if age > bound:
-            self._counts['age_violations'] += 1
+    def _geometry_for(self, header, shape) -> Optional[CameraGeometry]:
+        """Return the calibration of this image (camera_info with its stamp), if usable."""
+        self._check_optical_frame(header.frame_id)
+        if len(self._infos) == 0:
+            return None  # a camera without camera_info: no rays, nothing to warn about
+        info = self._infos.match(messages.stamp_ns(header.stamp), timeout=INFO_WAIT_S)
+        if info is None:
+            self._count('info_unmatched')
+            self.get_logger().warning('no camera_info with the stamp of the image: no rays',
+                                      throttle_duration_sec=5.0)
+            return None
+        geometry = messages.geometry_of(info)
+        if geometry.expected_size != tuple(shape) or not geometry.calibrated:
+            self._count('info_mismatched')
             self.get_logger().warning(
-                f'result age {age * 1e3:.0f} ms above its bound {bound * 1e3:.0f} ms: waited '
-                f'{(picked - arrived) * 1e3:.0f} ms (input period {gap * 1e3:.0f} ms), predictor '
-                f'{predict_s * 1e3:.0f} ms, node {node_s * 1e3:.0f} ms',
+                f'camera_info describes a {_size_text(geometry.expected_size)} image '
+                f'(after binning and ROI), the image is {_size_text(shape)}'
+                if geometry.calibrated else 'camera_info is uncalibrated (K[0] = 0): no rays',
                 throttle_duration_sec=5.0)
-        self._counts['published'] += 1
-        self._stats['output'].add(now=now)
-        self._stats['latency'].add(timings['inference'], now)
-        self._stats['age'].add(age * 1e3, now)
-        self._stats['age_margin'].add((bound - age) * 1e3, now)
+            return None
+        return geometry
+
+    def _check_optical_frame(self, frame_id: str) -> None:
+        if not self._warned_frame and 'optical' not in frame_id:
+            self._warned_frame = True
+            self.get_logger().warning(
+                f'images are stamped {frame_id!r}, not an optical frame: rays and markers assume '
+                'REP-103 optical axes (z forward, x right, y down); publish images in the '
+                "camera's optical frame (e.g. Gazebo: set the sensor's optical_frame_id)")
+
+    def _publish(self, wanted, result: SaliencyOutputs, header, geometry, shape, s) -> None:
+        out = self._outputs
+        if result.saliency_map is not None:
+            saliency = result.saliency_map
+            if 'map' in wanted:
+                out['map'].publish(messages.image_msg(saliency, '32FC1', header))
+            if 'mono' in wanted:
+                out['mono'].publish(messages.image_msg(to_mono8(saliency), 'mono8', header))
+            if 'map_info' in wanted:
+                map_geometry = geometry if result.map_axes is None or geometry is None else \
+                    geometry.resampled(*result.map_axes, *saliency.shape)
+                out['map_info'].publish(messages.camera_info_msg(map_geometry, header,
+                                                                 *saliency.shape))
+        if result.overlay is not None:
+            if 'overlay' in wanted:
+                out['overlay'].publish(messages.image_msg(result.overlay, 'rgb8', header))
+            if 'overlay_info' in wanted:
+                out['overlay_info'].publish(messages.camera_info_msg(geometry, header, *shape))
+        fixations = result.fixations
+        rays = geometry.rays([(f.x, f.y) for f in fixations], s.rectified) \
+            if geometry is not None and fixations else None
+        if 'fixation' in wanted:
+            out['fixation'].publish(messages.fixations_msg(fixations[:1], header))
+        if 'fixations' in wanted:
+            out['fixations'].publish(messages.fixations_msg(fixations, header))
+        if 'markers' in wanted:
+            out['markers'].publish(messages.fixation_markers(fixations, rays, header,
+                                                             s.ray_length))
+        if 'ray' in wanted and rays is not None:
+            out['ray'].publish(messages.ray_msg(rays[0], header))
+
+    def _record(self, header, received: float, picked: float, timings) -> None:
+        """Judge the result's freshness (see :mod:`msinet_ros.freshness`) and count it."""
+        published = time.monotonic()
+        now_ns = self.get_clock().now().nanoseconds
+        stamp_age = stamp_age_s(now_ns, messages.stamp_ns(header.stamp))
+        # a clock at zero (use_sim_time before the first /clock) cannot judge stamps
+        self._freshness.max_stamp_age_s = self.settings.max_stamp_age if now_ns else 0.0
+        verdict = self._freshness.judge(received, picked, published, stamp_age)
+        self._count('published')
+        if verdict.late:
+            self._count('late')
+            self._stats['late'].add(now=published)
+            self.get_logger().warning(f'late result: {verdict.describe()}',
+                                      throttle_duration_sec=5.0)
+        if verdict.stamp_late or verdict.stamp_future:
+            self._count('stamp_late')
+            self._stats['stamp_late'].add(now=published)
+        self._stats['output'].add(now=published)
+        self._stats['latency'].add(timings.get('inference', 0.0), published)
+        self._stats['age'].add(verdict.age_s * 1e3, published)
+        self._stats['processing'].add(verdict.processing_s * 1e3, published)
+        if stamp_age is not None:
+            self._stats['stamp_age'].add(stamp_age * 1e3, published)
 
     # ---- diagnostics --------------------------------------------------------------------
     def _publish_diagnostics(self) -> None:
-        status = DiagnosticStatus(name=f'{self.get_fully_qualified_name()}: saliency',
-                                  hardware_id=self.params['backend'])
+        """Publish one status as diagnostic_updater names it (``node: task``)."""
+        with self._lock:
+            phase, failure, progress = self._phase, self._failure, self._progress
+            counts = dict(self._counts)
+        predictor = self._predictor
+        s = self.settings
+        status = DiagnosticStatus(name=f'{self.get_name()}: saliency',
+                                  hardware_id=predictor.hardware if predictor else 'none')
         problems = []
-        if self.state == 'running':
-            if self._stats['age_margin'].percentile(0) < 0:
-                problems.append('result age above its bound (inference + node work + input '
-                                'period + 10 ms) in the last 5 s')
-            minimum = self._param('min_output_rate')
-            if minimum > 0 and self._stats['output'].rate() < minimum:
-                problems.append(f'output rate below {minimum} Hz')
-            if self.predictor.is_random:
+        subscribed = self._image_sub is not None
+        if phase == 'active':
+            if self._stats['late'].count():
+                problems.append('results older than their bound (processing + input period '
+                                '+ margin) in the last 5 s')
+            if self._stats['stamp_late'].count():
+                problems.append(f'results published more than {s.max_stamp_age} s after '
+                                'their header.stamp in the last 5 s')
+            if subscribed and s.min_output_rate > 0 and \
+                    self._stats['output'].rate() < s.min_output_rate:
+                problems.append(f'output rate below {s.min_output_rate} Hz')
+            if predictor is not None and predictor.is_random:
                 problems.append('seeded random weights: maps are meaningless')
-        status.level = DiagnosticStatus.WARN if problems else DiagnosticStatus.OK
-        status.message = '; '.join(problems) or self.state
-        values = {'state': self.state, 'backend': self.params['backend'],
-                  'runs': self.predictor.describe() if self.state == 'running' else '',
-                  'model': self.params['model'], 'build progress': self._build_progress}
-        if self.state == 'running':
-            values.update({
-                'input rate (Hz)': f'{self._stats["input"].rate():.2f}',
-                'output rate (Hz)': f'{self._stats["output"].rate():.2f}',
-                'inference p50 (ms)': f'{self._stats["latency"].percentile(50):.1f}',
-                'inference p95 (ms)': f'{self._stats["latency"].percentile(95):.1f}',
-                'result age p50 (ms)': f'{self._stats["age"].percentile(50):.1f}',
-                'result age max (ms)': f'{self._stats["age"].maximum():.1f}',
-                **{f'frames {name}': str(count) for name, count in self._counts.items()},
-            })
+        if failure and phase == 'unconfigured':
+            status.level, status.message = DiagnosticStatus.ERROR, f'configure failed: {failure}'
+        else:
+            status.level = DiagnosticStatus.WARN if problems else DiagnosticStatus.OK
+            status.message = '; '.join(problems) or phase
+        values = {'state': phase, 'backend': s.backend, 'model': s.model,
+                  'runs': predictor.describe() if predictor is not None else '',
+                  'build progress': progress, 'input subscribed': str(subscribed).lower(),
+                  'input rate (Hz)': f'{self._stats["input"].rate():.2f}',
+                  'output rate (Hz)': f'{self._stats["output"].rate():.2f}',
+                  'input period (ms)': f'{self._freshness.period_s * 1e3:.1f}',
+                  'inference p50 (ms)': f'{self._stats["latency"].percentile(50):.1f}',
+                  'inference p95 (ms)': f'{self._stats["latency"].percentile(95):.1f}',
+                  'result age p50 (ms)': f'{self._stats["age"].percentile(50):.1f}',
+                  'result age max (ms)': f'{self._stats["age"].maximum():.1f}',
+                  'processing max (ms)': f'{self._stats["processing"].maximum():.1f}',
+                  'stamp age p50 (ms)': f'{self._stats["stamp_age"].percentile(50):.1f}',
+                  'stamp age max (ms)': f'{self._stats["stamp_age"].maximum():.1f}',
+                  **{f'frames {name}': str(count) for name, count in counts.items()}}
         status.values = [KeyValue(key=k, value=str(v)) for k, v in values.items()]
         array = DiagnosticArray(status=[status])
         array.header.stamp = self.get_clock().now().to_msg()
-        self.diagnostics.publish(array)
-
-    def destroy_node(self) -> None:
-        """Stop the worker (cancelling a build where TensorRT can) before the node goes."""
-        self._stop.set()
-        if self.predictor is not None:
-            self.predictor.cancel()
-        self._slot.close()
-        self._worker.join(timeout=1.5)
-        super().destroy_node()
+        self._diagnostics.publish(array)
 
 
-def point(x: float, y: float, z: float) -> Point:
-    """Return a geometry_msgs/Point."""
-    return Point(x=float(x), y=float(y), z=float(z))
+def _size_text(size) -> str:
+    return f'{size[0]}x{size[1]}' if size else 'its own size'
 
 
-main = main_for('saliency_node', SaliencyNode)
+def _executor() -> MultiThreadedExecutor:
+    # configure may hold one thread for a build; the others serve lifecycle, parameter and
+    # diagnostics callbacks, camera_info and images
+    return MultiThreadedExecutor(num_threads=4)
+
+
+main = main_for('saliency_node', SaliencyNode, _executor)

@@ -3,6 +3,7 @@
 import os
 from typing import Callable, Iterator, List
 
+from msinet_ros.model import onnx_export, weights
 from msinet_ros.paths import fastdds_profile_env
 import pytest
 
@@ -40,3 +41,15 @@ def probe() -> Iterator[Probe]:
     p = Probe()
     yield p
     p.close()
+
+
+@pytest.fixture(scope='session')
+def models(tmp_path_factory):
+    """Seeded-random models: a 64x64 ONNX (plumbing) and a weights file (any size)."""
+    folder = tmp_path_factory.mktemp('models')
+    onnx_export.save(onnx_export.build(weights.random_weights(0), 64, 64,
+                                       metadata=weights.random_metadata(0)),
+                     folder / 'small.onnx')
+    weights.save(folder / 'random.safetensors', weights.random_weights(0),
+                 weights.random_metadata(0))
+    return folder

@@ -13,12 +13,18 @@ import subprocess
 import time
 from typing import Any, Callable, List, Mapping
 
+import cv2
+from image_encodings import encode
+import numpy as np
 import pytest
 from rcl_interfaces.msg import Parameter, ParameterType, ParameterValue
 from rcl_interfaces.srv import GetParameters, SetParameters
 import rclpy
 from rclpy.context import Context
 from rclpy.executors import SingleThreadedExecutor
+from sensor_msgs.msg import CameraInfo, Image
+
+DEMO_IMAGES = Path(__file__).resolve().parents[2] / 'demo' / 'images'
 
 
 def share_dir() -> Path:
@@ -167,3 +173,108 @@ class ParameterClient:
         """Return the parameters' current values."""
         response = self._call(self._get, GetParameters.Request(names=list(names)), timeout)
         return [parameter_value(value) for value in response.values]
+
+
+class LifecycleClient:
+    """Another node's lifecycle through its ``change_state`` / ``get_state`` services."""
+
+    def __init__(self, probe: 'Probe', node_name: str):
+        from lifecycle_msgs.srv import ChangeState, GetState
+        self._probe = probe
+        self._change = probe.node.create_client(ChangeState, f'{node_name}/change_state')
+        self._get = probe.node.create_client(GetState, f'{node_name}/get_state')
+
+    def wait_for_services(self, timeout: float = 15.0) -> bool:
+        """Return whether both services appear within ``timeout`` seconds."""
+        return self._probe.spin_until(
+            lambda: self._change.service_is_ready() and self._get.service_is_ready(), timeout)
+
+    def state(self, timeout: float = 5.0) -> str:
+        """Return the current state's label (e.g. ``unconfigured``)."""
+        from lifecycle_msgs.srv import GetState
+        future = self._get.call_async(GetState.Request())
+        if not self._probe.spin_until(future.done, timeout):
+            pytest.fail(f'get_state was not answered within {timeout} s')
+        return future.result().current_state.label
+
+    def change_async(self, transition: str):
+        """Request a transition by label (``configure``, ``activate``, …); return the future."""
+        from lifecycle_msgs.msg import Transition
+        from lifecycle_msgs.srv import ChangeState
+        return self._change.call_async(
+            ChangeState.Request(transition=Transition(label=transition)))
+
+    def change(self, transition: str, timeout: float = 60.0) -> bool:
+        """Request a transition and return whether it succeeded."""
+        future = self.change_async(transition)
+        if not self._probe.spin_until(future.done, timeout):
+            pytest.fail(f'{transition} was not answered within {timeout} s')
+        return future.result().success
+
+
+class Diagnostics:
+    """Collects the ``/diagnostics`` statuses whose name starts with a node's name."""
+
+    def __init__(self, probe: 'Probe', node_name: str = 'saliency_node'):
+        from diagnostic_msgs.msg import DiagnosticArray
+        self.statuses: list = []
+        self._prefix = f'{node_name}: '
+        self._probe = probe
+        probe.node.create_subscription(
+            DiagnosticArray, '/diagnostics',
+            lambda m: self.statuses.extend(s for s in m.status
+                                           if s.name.startswith(self._prefix)), 50)
+
+    def latest(self) -> dict:
+        """Return the last status's values by key (plus level and message), or {}."""
+        if not self.statuses:
+            return {}
+        status = self.statuses[-1]
+        values = {kv.key: kv.value for kv in status.values}
+        values.update(level=int.from_bytes(status.level, 'little')
+                      if isinstance(status.level, bytes) else int(status.level),
+                      message=status.message, hardware_id=status.hardware_id)
+        return values
+
+    def count(self, key: str) -> int:
+        """Return the latest value of a ``frames …`` counter (-1 before any status)."""
+        return int(self.latest().get(f'frames {key}', -1))
+
+    def wait_for(self, condition: Callable[[dict], bool], timeout: float = 10.0) -> dict:
+        """Spin until a new status satisfies ``condition``; return its values."""
+        start = len(self.statuses)
+        if self._probe.spin_until(lambda: len(self.statuses) > start and
+                                  condition(self.latest()), timeout):
+            return self.latest()
+        pytest.fail(f'no diagnostics status as expected within {timeout} s: {self.latest()}')
+
+
+def photo(height, width, name='coffee.jpg'):
+    """Return a shipped demo photograph as RGB, resized to height x width."""
+    bgr = cv2.imread(str(DEMO_IMAGES / name), cv2.IMREAD_COLOR)
+    return cv2.cvtColor(cv2.resize(bgr, (width, height), interpolation=cv2.INTER_AREA),
+                        cv2.COLOR_BGR2RGB)
+
+
+def image_msg(probe, rgb, encoding='rgb8', padding=0, frame_id='test_optical_frame'):
+    raw = encode(rgb, encoding)
+    row = np.ascontiguousarray(raw).reshape(raw.shape[0], -1).view(np.uint8)
+    buffer = np.zeros((row.shape[0], row.shape[1] + padding), np.uint8)
+    buffer[:, :row.shape[1]] = row
+    msg = Image(height=rgb.shape[0], width=rgb.shape[1], encoding=encoding, is_bigendian=0,
+                step=buffer.shape[1])
+    msg.data = buffer.tobytes()
+    msg.header.frame_id = frame_id
+    msg.header.stamp = probe.node.get_clock().now().to_msg()
+    return msg
+
+
+def camera_info(height, width, stamp=None, f=500.0):
+    info = CameraInfo(height=height, width=width, distortion_model='plumb_bob')
+    info.k = [f, 0.0, width / 2, 0.0, f, height / 2, 0.0, 0.0, 1.0]
+    info.p = [f, 0.0, width / 2, 0.0, 0.0, f, height / 2, 0.0, 0.0, 0.0, 1.0, 0.0]
+    info.d = [0.0] * 5
+    info.r = [1.0, 0, 0, 0, 1.0, 0, 0, 0, 1.0]
+    if stamp is not None:
+        info.header.stamp = stamp
+    return info

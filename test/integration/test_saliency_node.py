@@ -2,72 +2,28 @@
 The installed saliency_node as its own process, talking real DDS (loopback only).
 
 Plumbing tests use a seeded-random 64x64 ONNX model (about 1/19 of the work of 240x320);
-the burst and shutdown tests run the real 240x320 size end to end.
+the burst test runs the real 240x320 size end to end. Photographs are the shipped demo images.
 """
 
+import contextlib
 import signal
 import time
 
 import cv2
-from diagnostic_msgs.msg import DiagnosticArray
-from image_encodings import encode
-from msinet_ros.model import onnx_export, weights
+from msinet_ros.freshness import MARGIN_S
 from msinet_ros.nodes.messages import read_fixations
 import numpy as np
 import pytest
-from ros_helpers import installed_executable, NodeProcess, ParameterClient, wait_for_exit
+from rclpy.qos import qos_profile_sensor_data
+from ros_helpers import camera_info, Diagnostics, image_msg, installed_executable, NodeProcess, \
+    ParameterClient, photo, wait_for_exit
 from sensor_msgs.msg import CameraInfo, CompressedImage, Image, PointCloud2
 from visualization_msgs.msg import MarkerArray
 
-skimage_data = pytest.importorskip('skimage.data', reason='sample photographs need '
-                                   'scikit-image')
-
-OUTPUTS = {'saliency': Image, 'saliency/mono': Image, 'saliency/overlay': Image,
-           'saliency/camera_info': CameraInfo, 'fixation': PointCloud2,
+OUTPUTS = {'saliency/image': Image, 'saliency/image_mono': Image,
+           'saliency/camera_info': CameraInfo, 'saliency_overlay/image': Image,
+           'saliency_overlay/camera_info': CameraInfo, 'fixation': PointCloud2,
            'fixations': PointCloud2, 'fixations/markers': MarkerArray}
-
-
-@pytest.fixture(scope='module')
-def models(tmp_path_factory):
-    folder = tmp_path_factory.mktemp('models')
-    onnx_export.save(onnx_export.build(weights.random_weights(0), 64, 64,
-                                       metadata=weights.random_metadata(0)),
-                     folder / 'small.onnx')
-    weights.save(folder / 'random.safetensors', weights.random_weights(0),
-                 weights.random_metadata(0))
-    return folder
-
-
-def photo(height, width):
-    return cv2.resize(skimage_data.coffee(), (width, height), interpolation=cv2.INTER_AREA)
-
-
-def image_msg(probe, rgb, encoding='rgb8', padding=0, stamp_ns=None):
-    raw = encode(rgb, encoding)
-    row = np.ascontiguousarray(raw).reshape(raw.shape[0], -1).view(np.uint8)
-    buffer = np.zeros((row.shape[0], row.shape[1] + padding), np.uint8)
-    buffer[:, :row.shape[1]] = row
-    msg = Image(height=rgb.shape[0], width=rgb.shape[1], encoding=encoding, is_bigendian=0,
-                step=buffer.shape[1])
-    msg.data = buffer.tobytes()
-    msg.header.frame_id = 'test_cam'
-    msg.header.stamp = probe.node.get_clock().now().to_msg() if stamp_ns is None else \
-        rclpy_time(stamp_ns)
-    return msg
-
-
-def rclpy_time(ns):
-    from builtin_interfaces.msg import Time
-    return Time(sec=ns // 10**9, nanosec=ns % 10**9)
-
-
-def camera_info(height, width):
-    info = CameraInfo(height=height, width=width, distortion_model='plumb_bob')
-    info.k = [500.0, 0.0, width / 2, 0.0, 500.0, height / 2, 0.0, 0.0, 1.0]
-    info.p = [500.0, 0.0, width / 2, 0.0, 0.0, 500.0, height / 2, 0.0, 0.0, 0.0, 1.0, 0.0]
-    info.d = [0.0] * 5
-    info.r = [1.0, 0, 0, 0, 1.0, 0, 0, 0, 1.0]
-    return info
 
 
 class Outputs:
@@ -76,7 +32,7 @@ class Outputs:
     def __init__(self, probe, topics=OUTPUTS, namespace=''):
         self.messages = {topic: [] for topic in topics}
         for topic in topics:
-            probe.node.create_subscription(OUTPUTS[topic],
+            probe.node.create_subscription(OUTPUTS.get(topic, Image),
                                            f'{namespace}/{topic}' if namespace else topic,
                                            self.messages[topic].append, 10)
 
@@ -91,18 +47,18 @@ def _header(msg):
     return msg.markers[0].header if isinstance(msg, MarkerArray) else msg.header
 
 
-def wait_ready(probe, node, outputs, publisher, info_pub=None, shape=(48, 64)):
-    """Publish until the node answers (discovery takes a few seconds)."""
-    deadline = time.monotonic() + 30
+def wait_ready(probe, node, outputs, publisher, info_pub=None, shape=(48, 64), timeout=40):
+    """Publish until the node answers (discovery takes a few seconds); return the stamp."""
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if node.proc.poll() is not None:
             pytest.fail(node.output())
         msg = image_msg(probe, photo(*shape))
         if info_pub is not None:
-            info_pub.publish(camera_info(*shape))
+            info_pub.publish(camera_info(*shape, msg.header.stamp))
         publisher.publish(msg)
         if probe.spin_until(lambda: outputs.complete(msg.header.stamp), timeout=1.0):
-            return
+            return msg.header.stamp
     pytest.fail('saliency_node never answered:\n' + node.output())
 
 
@@ -125,35 +81,52 @@ def connected(small_node, probe):
     return outputs, publisher, info_pub
 
 
+@contextlib.contextmanager
+def parameters(probe, node_name, **values):
+    """Set parameters on a running node; restore the old values whatever happens."""
+    client = ParameterClient(probe, node_name)
+    assert client.wait_for_services(10)
+    old = dict(zip(values, client.get_values(*values)))
+    results = client.set_values(values)
+    assert all(r.successful for r in results), [r.reason for r in results]
+    try:
+        yield client
+    finally:
+        assert all(r.successful for r in client.set_values(old))
+
+
 ENCODINGS = ['rgb8', 'bgr8', 'rgba8', 'bgra8', 'mono8', 'mono16', 'yuv422', 'yuv422_yuy2',
              'bayer_rggb8', 'bayer_bggr8', 'bayer_gbrg8', 'bayer_grbg8']
 SIZES = [(480, 640), (300, 452), (640, 480), (100, 100)]
 
 
-def test_every_encoding_padding_and_size_gives_every_output(probe, connected, small_node):
+def test_every_encoding_padding_and_size_gives_every_output_paired_by_image_transport_rule(
+        probe, connected, small_node):
     outputs, publisher, info_pub = connected
     for index, encoding in enumerate(ENCODINGS):
         for padding in (0, 7):
             height, width = SIZES[(2 * index + padding) % len(SIZES)]
-            info_pub.publish(camera_info(height, width))
-            probe.spin_until(lambda: False, timeout=0.05)
             msg = image_msg(probe, photo(height, width), encoding, padding)
-            publisher.publish(msg)
+            publisher.publish(msg)  # the image first: the node pairs by stamp, not by order
+            info_pub.publish(camera_info(height, width, msg.header.stamp))
             stamp = msg.header.stamp
             assert probe.spin_until(lambda: outputs.complete(stamp), timeout=10), \
                 f'{encoding} padding {padding}: missing outputs\n{small_node.output()[-2000:]}'
-            sal = outputs.with_stamp('saliency', stamp)[0]
+            sal = outputs.with_stamp('saliency/image', stamp)[0]
             assert (sal.height, sal.width, sal.encoding) == (height, width, '32FC1')
-            assert sal.header.frame_id == 'test_cam'
+            assert sal.header.frame_id == 'test_optical_frame'
             values = np.frombuffer(bytes(sal.data), np.float32)
             assert values.min() >= 0 and values.max() <= 1
-            mono = outputs.with_stamp('saliency/mono', stamp)[0]
+            mono = outputs.with_stamp('saliency/image_mono', stamp)[0]
             assert (mono.height, mono.width, mono.encoding) == (height, width, 'mono8')
-            overlay = outputs.with_stamp('saliency/overlay', stamp)[0]
+            overlay = outputs.with_stamp('saliency_overlay/image', stamp)[0]
             assert (overlay.height, overlay.width, overlay.encoding) == (height, width, 'rgb8')
-            info = outputs.with_stamp('saliency/camera_info', stamp)[0]
-            assert (info.height, info.width) == (height, width)
-            assert list(info.k) == list(camera_info(height, width).k)
+            # image_transport's rule: X/image and X/image_* have X/camera_info's geometry
+            for prefix, image in (('saliency', sal), ('saliency', mono),
+                                  ('saliency_overlay', overlay)):
+                info = outputs.with_stamp(f'{prefix}/camera_info', stamp)[0]
+                assert (info.height, info.width) == (image.height, image.width)
+                assert list(info.k) == list(camera_info(height, width).k)
             points = read_fixations(outputs.with_stamp('fixations', stamp)[0])
             assert 1 <= len(points) <= 3
             assert (points[:, 0] >= 0).all() and (points[:, 0] < width).all()
@@ -164,54 +137,102 @@ def test_every_encoding_padding_and_size_gives_every_output(probe, connected, sm
             assert len(arrows) == len(points) and arrows[0].type == arrows[0].ARROW
 
 
-def test_malformed_images_leave_the_node_answering(probe, connected, small_node):
+def test_camera_info_is_paired_by_stamp_not_latest_wins(probe, connected):
+    outputs, publisher, info_pub = connected
+    msg = image_msg(probe, photo(48, 64))
+    later = image_msg(probe, photo(48, 64))  # a later stamp, never published as an image
+    info_pub.publish(camera_info(48, 64, msg.header.stamp, f=400.0))
+    info_pub.publish(camera_info(48, 64, later.header.stamp, f=900.0))  # newest info
+    probe.spin_until(lambda: False, timeout=0.2)
+    publisher.publish(msg)
+    assert probe.spin_until(lambda: outputs.complete(msg.header.stamp), timeout=10)
+    info = outputs.with_stamp('saliency/camera_info', msg.header.stamp)[0]
+    assert info.k[0] == 400.0
+
+
+def test_binned_camera_info_gives_the_hand_computed_ray(probe, connected):
+    """Binning 2: the image is half the calibrated size, K is for the full sensor."""
+    from geometry_msgs.msg import Vector3Stamped
+    outputs, publisher, info_pub = connected
+    rays = []
+    probe.node.create_subscription(Vector3Stamped, 'fixation/ray', rays.append, 10)
+    msg = image_msg(probe, photo(48, 64))
+    info = camera_info(96, 128, msg.header.stamp, f=200.0)
+    info.k = [200.0, 0.0, 70.0, 0.0, 200.0, 40.0, 0.0, 0.0, 1.0]
+    info.p = [200.0, 0.0, 70.0, 0.0, 0.0, 200.0, 40.0, 0.0, 0.0, 0.0, 1.0, 0.0]
+    info.binning_x = info.binning_y = 2
+    publisher.publish(msg)
+    info_pub.publish(info)
+    stamp = msg.header.stamp
+    assert probe.spin_until(lambda: outputs.complete(stamp) and
+                            any(r.header.stamp == stamp for r in rays), timeout=10)
+    u, v, _ = read_fixations(outputs.with_stamp('fixation', stamp)[0])[0]
+    # binning 2: fx = 100, cx = 35, cy = 20 in the published image's pixels
+    expected = np.array([(u - 35.0) / 100.0, (v - 20.0) / 100.0, 1.0])
+    expected /= np.linalg.norm(expected)
+    ray = next(r for r in rays if r.header.stamp == stamp).vector
+    assert np.allclose([ray.x, ray.y, ray.z], expected, atol=1e-5)
+    published = outputs.with_stamp('saliency/camera_info', stamp)[0]
+    assert (published.binning_x, published.binning_y) == (2, 2)  # the input geometry, whole
+
+
+def test_mismatched_camera_info_gives_no_rays_and_is_counted(probe, connected, small_node):
+    outputs, publisher, info_pub = connected
+    diagnostics = Diagnostics(probe)
+    before = diagnostics.wait_for(lambda v: 'frames info_mismatched' in v)
+    msg = image_msg(probe, photo(48, 64))
+    publisher.publish(msg)
+    info_pub.publish(camera_info(480, 640, msg.header.stamp))  # another size
+    assert probe.spin_until(lambda: outputs.complete(msg.header.stamp), timeout=10)
+    assert outputs.with_stamp('fixations/markers', msg.header.stamp)[0].markers[1:] == []
+    diagnostics.wait_for(lambda v: int(v['frames info_mismatched']) ==
+                         int(before['frames info_mismatched']) + 1)
+    assert 'camera_info describes a 480x640 image' in small_node.output()
+
+
+def test_malformed_images_are_each_rejected_and_counted(probe, connected, small_node):
     outputs, publisher, _ = connected
-    good = image_msg(probe, photo(48, 64))
-    bad = []
-    for change in ({'data': bytes(10)}, {'height': 0, 'width': 0, 'step': 0, 'data': b''},
-                   {'encoding': '16UC3'}, {'height': 100000, 'width': 100000,
-                                           'step': 300000}):
+    diagnostics = Diagnostics(probe)
+    changes = ({'data': bytes(10)}, {'height': 0, 'width': 0, 'step': 0, 'data': b''},
+               {'encoding': '16UC3'}, {'height': 100000, 'width': 100000, 'step': 300000})
+    for number, change in enumerate(changes, 1):
+        start = diagnostics.wait_for(lambda v: 'frames rejected' in v)['frames rejected']
         msg = image_msg(probe, photo(48, 64))
         for field, value in change.items():
             setattr(msg, field, value)
-        bad.append(msg)
-    for msg in bad:
         publisher.publish(msg)
-        probe.spin_until(lambda: False, timeout=0.3)
-    good.header.stamp = probe.node.get_clock().now().to_msg()
+        diagnostics.wait_for(lambda v: int(v['frames rejected']) == int(start) + 1, 10)
+    good = image_msg(probe, photo(48, 64))
     publisher.publish(good)
     assert probe.spin_until(lambda: outputs.complete(good.header.stamp), timeout=10), \
         small_node.output()[-2000:]
     assert small_node.proc.poll() is None
-    assert 'dropped a frame' in small_node.output()
 
 
 def test_model_resolution_output_and_its_camera_info(probe, connected):
     outputs, publisher, info_pub = connected
-    client = ParameterClient(probe, 'saliency_node')
-    assert client.wait_for_services(10)
-    assert client.set_values({'output_resolution': 'model'})[0].successful
-    assert client.get_values('output_resolution') == ['model']
-    info_pub.publish(camera_info(480, 640))
-    probe.spin_until(lambda: False, timeout=0.1)
-    msg = image_msg(probe, photo(480, 640))
-    publisher.publish(msg)
-    assert probe.spin_until(lambda: outputs.complete(msg.header.stamp), timeout=10)
-    sal = outputs.with_stamp('saliency', msg.header.stamp)[0]
+    with parameters(probe, 'saliency_node', output_resolution='model'):
+        msg = image_msg(probe, photo(480, 640))
+        publisher.publish(msg)
+        info_pub.publish(camera_info(480, 640, msg.header.stamp))
+        assert probe.spin_until(lambda: outputs.complete(msg.header.stamp), timeout=10)
+    sal = outputs.with_stamp('saliency/image', msg.header.stamp)[0]
     assert (sal.height, sal.width) == (48, 64)  # 64x64 model, 480x640 letterboxed
     info = outputs.with_stamp('saliency/camera_info', msg.header.stamp)[0]
     assert (info.height, info.width) == (48, 64)
     step = 639 / 63  # align-corners area steps of the official resize
     assert abs(info.k[0] - 500 / step) < 1e-6
     assert abs(info.k[2] - (320 - (0.5 * step - 0.5)) / step) < 1e-6
-    assert client.set_values({'output_resolution': 'input'})[0].successful
+    overlay_info = outputs.with_stamp('saliency_overlay/camera_info', msg.header.stamp)[0]
+    assert (overlay_info.height, overlay_info.width) == (480, 640)
 
 
 def test_parameter_changes_from_another_process(probe, connected):
     outputs, publisher, _ = connected
     client = ParameterClient(probe, 'saliency_node')
     assert client.wait_for_services(10)
-    for name, value, reason in [('top_k', 100, ''), ('overlay_opacity', 1.5, ''),
+    for name, value, reason in [('top_k', 100, 'top_k'), ('overlay_opacity', 1.5,
+                                                          'overlay_opacity'),
                                 ('overlay_colormap', 'rainbow', 'not one of'),
                                 ('backend', 'torch', 'read-only'),
                                 ('model', '/elsewhere.onnx', 'read-only')]:
@@ -219,52 +240,48 @@ def test_parameter_changes_from_another_process(probe, connected):
         assert not result.successful, name
         assert reason in result.reason, (name, result.reason)
     assert client.get_values('top_k', 'overlay_colormap', 'backend') == [3, 'jet', 'onnxruntime']
-    assert client.set_values({'top_k': 1})[0].successful
-    msg = image_msg(probe, photo(48, 64))
-    publisher.publish(msg)
-    assert probe.spin_until(lambda: outputs.complete(msg.header.stamp), timeout=10)
-    assert len(read_fixations(outputs.with_stamp('fixations', msg.header.stamp)[0])) == 1
-    assert client.set_values({'top_k': 3})[0].successful
+    with parameters(probe, 'saliency_node', top_k=1):
+        msg = image_msg(probe, photo(48, 64))
+        publisher.publish(msg)
+        assert probe.spin_until(lambda: outputs.complete(msg.header.stamp), timeout=10)
+        assert len(read_fixations(outputs.with_stamp('fixations', msg.header.stamp)[0])) == 1
 
 
-def test_outputs_without_subscribers_are_not_computed(probe, start_node, models):
+def test_no_camera_subscription_and_no_inference_while_no_output_is_wanted(probe, start_node,
+                                                                           models):
     node = start_node('saliency_node', '-p', f'model:={models / "small.onnx"}',
-                      '-p', 'size:=64x64', '-r', '__ns:=/quiet')
-    diagnostics = []
-    probe.node.create_subscription(DiagnosticArray, '/diagnostics', diagnostics.append, 10)
+                      '-p', 'size:=64x64', '-p', 'min_output_rate:=1.0', '-r', '__ns:=/quiet',
+                      '-r', '__node:=quiet')
+    diagnostics = Diagnostics(probe, 'quiet')
     publisher = probe.node.create_publisher(Image, '/quiet/image', 10)
-
-    def count(key):
-        for array in reversed(diagnostics):
-            for status in array.status:
-                values = {kv.key: kv.value for kv in status.values}
-                if status.name.startswith('/quiet/saliency_node') and key in values:
-                    return int(values[key])
-        return -1
-
-    deadline = time.monotonic() + 20
-    while count('frames received') < 3 and time.monotonic() < deadline:
+    diagnostics.wait_for(lambda v: v['state'] == 'active', 30)
+    for _ in range(3):  # frames nobody asked for: the camera is not even subscribed
         publisher.publish(image_msg(probe, photo(48, 64)))
-        probe.spin_until(lambda: False, timeout=0.5)
-    assert count('frames received') >= 3, node.output()
-    assert count('frames published') == 0
+        probe.spin_until(lambda: False, timeout=0.3)
+        assert publisher.get_subscription_count() == 0, node.output()
+    values = diagnostics.wait_for(lambda v: True)
+    assert (values['input subscribed'], values['frames received'],
+            values['frames inferred']) == ('false', '0', '0')
+    assert 'output rate' not in values['message']  # idle by design: no low-rate warning
     fixations = []
     probe.node.create_subscription(PointCloud2, '/quiet/fixations', fixations.append, 10)
-    deadline = time.monotonic() + 20
-    while not fixations and time.monotonic() < deadline:
+    assert probe.spin_until(lambda: publisher.get_subscription_count() == 1, 10)
+    while not fixations:
         publisher.publish(image_msg(probe, photo(48, 64)))
-        probe.spin_until(lambda: bool(fixations), timeout=0.5)
-    assert fixations, node.output()
+        assert probe.spin_until(lambda: bool(fixations), timeout=0.5) or \
+            node.proc.poll() is None
+    values = diagnostics.wait_for(lambda v: int(v['frames inferred']) > 0)
+    assert values['input subscribed'] == 'true'
 
 
 def test_compressed_transport(probe, start_node, models):
     node = start_node('saliency_node', '-p', f'model:={models / "small.onnx"}',
                       '-p', 'size:=64x64', '-p', 'transport:=compressed', '-r', '__ns:=/jpeg')
     received = []
-    probe.node.create_subscription(Image, '/jpeg/saliency', received.append, 10)
+    probe.node.create_subscription(Image, '/jpeg/saliency/image', received.append, 10)
     publisher = probe.node.create_publisher(CompressedImage, '/jpeg/image/compressed', 10)
     ok, jpeg = cv2.imencode('.jpg', cv2.cvtColor(photo(120, 160), cv2.COLOR_RGB2BGR))
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + 30
     while not received and time.monotonic() < deadline:
         msg = CompressedImage(format='jpeg', data=jpeg.tobytes())
         msg.header.stamp = probe.node.get_clock().now().to_msg()
@@ -273,11 +290,36 @@ def test_compressed_transport(probe, start_node, models):
     assert received and (received[0].height, received[0].width) == (120, 160), node.output()
 
 
+def test_max_rate_waits_for_the_next_slot_instead_of_dropping(probe, start_node, models):
+    """A 4 Hz camera, fast inference, max_rate 3: about 3 results/s (dropping gave 2)."""
+    node = start_node('saliency_node', '-p', f'model:={models / "small.onnx"}',
+                      '-p', 'size:=64x64', '-p', 'max_rate:=3.0', '-r', '__ns:=/paced')
+    outputs = Outputs(probe, ['fixations'], '/paced')
+    publisher = probe.node.create_publisher(Image, '/paced/image', 10)
+    wait_ready(probe, node, outputs, publisher)
+    frame = photo(48, 64)
+    times = []
+    start = time.monotonic()
+    count = len(outputs.messages['fixations'])
+    while time.monotonic() - start < 4.0:
+        publisher.publish(image_msg(probe, frame))
+        probe.spin_until(lambda: False, timeout=0.25)
+        now = len(outputs.messages['fixations'])
+        times += [time.monotonic()] * (now - count)
+        count = now
+    rate = (len(times) - 1) / (times[-1] - times[0])
+    assert 2.6 < rate < 3.4, (rate, node.output()[-2000:])
+
+
 @pytest.mark.parametrize('args, message', [
     ((), "parameter 'model' is empty"),
     (('-p', 'model:=/no/such/model.safetensors'), 'msinet import'),
     (('-p', 'model:=MODEL', '-p', 'top_k:=500'), 'top_k'),
     (('-p', 'model:=MODEL', '-p', 'backend:=caffe'), 'not one of'),
+    (('-p', 'model:=MODEL', '-p', 'qos_overrides./image.subscription.reliability:=bogus'),
+     'bogus'),
+    (('-p', 'model:=MODEL', '-p', 'qos_overrides./fixations.publisher.depth:=five'), 'depth'),
+    (('-p', 'model:=/no/such/model.onnx', '-p', 'use_sim_time:=true'), 'model.onnx'),
 ])
 def test_bad_start_up_ends_with_one_message(start_node, models, args, message):
     args = [a.replace('MODEL', str(models / 'small.onnx')) for a in args]
@@ -285,6 +327,7 @@ def test_bad_start_up_ends_with_one_message(start_node, models, args, message):
     assert wait_for_exit(node.proc, 30) == 1
     out = node.output()
     assert message in out and 'Traceback' not in out, out
+    assert len([line for line in out.splitlines() if 'FATAL' in line]) == 1, out
 
 
 def test_bad_params_file_ends_with_one_message(start_node, models, tmp_path):
@@ -296,70 +339,67 @@ def test_bad_params_file_ends_with_one_message(start_node, models, tmp_path):
     assert 'overlay_opacity' in node.output() and 'Traceback' not in node.output()
 
 
-def test_burst_at_real_size_keeps_results_fresh_and_counts_drops(probe, start_node, models):
+def test_qos_override_of_the_image_leaves_camera_info_best_effort(probe, start_node, models):
+    """The profile given with overrides is changed in place by rclpy: the image's own."""
+    from rclpy.qos import ReliabilityPolicy
+    node = start_node('saliency_node', '-p', f'model:={models / "small.onnx"}',
+                      '-p', 'size:=64x64', '-r', '__ns:=/qos', '-r', 'image:=/qos/cam/raw',
+                      '-p', 'qos_overrides./qos/cam/raw.subscription.reliability:=reliable')
+    outputs = Outputs(probe, ['fixations'], '/qos')
+    publisher = probe.node.create_publisher(Image, '/qos/cam/raw', 10)
+    wait_ready(probe, node, outputs, publisher)
+
+    def reliability(topic):
+        infos = probe.node.get_subscriptions_info_by_topic(topic)
+        return [(i.qos_profile.reliability, i.qos_profile.depth) for i in infos]
+
+    assert reliability('/qos/cam/raw') and \
+        reliability('/qos/cam/raw')[0][0] == ReliabilityPolicy.RELIABLE
+    assert reliability('/qos/camera_info')[0][0] == ReliabilityPolicy.BEST_EFFORT, node.output()
+
+
+def test_burst_at_real_size_keeps_results_fresh_measured_from_outside(probe, start_node,
+                                                                      models):
     """240x320 end to end; frames at 30 Hz, far faster than CPU inference."""
+    # one inference thread: on two cores the executor that takes frames needs the other
     node = start_node('saliency_node', '-p', f'model:={models / "random.safetensors"}',
-                      '-r', '__ns:=/burst')
-    outputs = Outputs(probe, ['saliency/overlay', 'fixations'], '/burst')
-    diagnostics = []
+                      '-p', 'threads:=1', '-r', '__ns:=/burst', '-r', '__node:=burst')
+    outputs = Outputs(probe, ['saliency_overlay/image', 'fixations'], '/burst')
+    diagnostics = Diagnostics(probe, 'burst')
+    publisher = probe.node.create_publisher(Image, '/burst/image', qos_profile_sensor_data)
+    wait_ready(probe, node, outputs, publisher, shape=(480, 640), timeout=60)
+    received = {}
     probe.node.create_subscription(
-        DiagnosticArray, '/diagnostics',
-        lambda m: diagnostics.extend(s for s in m.status if s.name.startswith('/burst/')), 10)
-    publisher = probe.node.create_publisher(Image, '/burst/image', 10)
-    wait_ready(probe, node, Outputs(probe, ['fixations'], '/burst'), publisher,
-               shape=(480, 640))
+        PointCloud2, '/burst/fixations',
+        lambda m: received.setdefault((m.header.stamp.sec, m.header.stamp.nanosec),
+                                      time.monotonic()), 10)
     frame = photo(480, 640)
     sent = {}
+    period = 1 / 30
     start = time.monotonic()
-    while time.monotonic() - start < 6:
+    # The camera keeps running the whole time: the last frame before a camera stops waits for
+    # the worker longer than one period, and is (rightly) reported late (docs/node.md).
+    while time.monotonic() - start < 9:
         msg = image_msg(probe, frame)
         sent[(msg.header.stamp.sec, msg.header.stamp.nanosec)] = time.monotonic()
         publisher.publish(msg)
-        probe.spin_until(lambda: False, timeout=1 / 30)
-    probe.spin_until(lambda: False, timeout=2.5)
-    results = outputs.messages['fixations']
-    assert len(results) >= 5, node.output()
-    values = {kv.key: kv.value for kv in diagnostics[-1].values}
+        probe.spin_until(lambda: False, timeout=period)
+    values = diagnostics.latest()  # published while frames still came
+    measured = [stamp for stamp in received if stamp in sent and
+                sent[stamp] - start < 7.0]  # their results came while frames still came
+    ages = [received[stamp] - sent[stamp] for stamp in measured]
+    assert len(ages) >= 5, node.output()
     assert int(values['frames dropped']) > 0
-    # every result's age within predictor time + node work + input period + 10 ms (the node
-    # checks each: no frame waited longer than a newer one took to arrive)
-    assert int(values['frames age_violations']) == 0, node.output()[-3000:]
-    assert float(values['result age max (ms)']) < float(values['inference p95 (ms)']) * 2
-    overlay = outputs.messages['saliency/overlay'][-1]
+    assert int(values['frames late']) == 0, node.output()[-3000:]
+    # From outside: a result's age is its frame's wait for the worker (at most one input
+    # period: a newer frame replaces it) plus processing. A queued, stale frame would have
+    # waited a whole inference more.
+    processing_max = max(float({kv.key: kv.value for kv in status.values}
+                               .get('processing max (ms)', 0)) for status in
+                         diagnostics.statuses) / 1e3
+    # 100 ms for the image's and the result's way through DDS and the probe's spinning; a
+    # stale frame would be a whole inference (~1 s here) older
+    bound = period + processing_max + MARGIN_S + 0.1
+    assert max(ages) <= bound, (sorted(ages)[-3:], bound)
+    overlay = outputs.messages['saliency_overlay/image'][-1]
     assert (overlay.height, overlay.width) == (480, 640)
-
-
-@pytest.mark.parametrize('sig', [signal.SIGINT, signal.SIGTERM])
-def test_clean_exit_mid_inference(probe, start_node, models, sig):
-    node = start_node('saliency_node', '-p', f'model:={models / "random.safetensors"}',
-                      '-r', '__ns:=/stop')
-    fixations = []
-    probe.node.create_subscription(PointCloud2, '/stop/fixations', fixations.append, 10)
-    publisher = probe.node.create_publisher(Image, '/stop/image', 10)
-    deadline = time.monotonic() + 30
-    while not fixations and time.monotonic() < deadline:
-        publisher.publish(image_msg(probe, photo(480, 640)))
-        probe.spin_until(lambda: bool(fixations), timeout=0.5)
-    assert fixations, node.output()
-    publisher.publish(image_msg(probe, photo(480, 640)))
-    probe.spin_until(lambda: False, timeout=0.15)  # inference (~0.4 s) is now running
-    started = time.monotonic()
-    node.proc.send_signal(sig)
-    assert wait_for_exit(node.proc, 5) == 0, node.output()
-    assert time.monotonic() - started < 2.0
-    assert 'Traceback' not in node.output()
-
-
-def test_diagnostics_report_loading_then_running(probe, start_node, models):
-    """A weights file with size auto exports three sizes first: diagnostics show it."""
-    states = []
-
-    def on_diagnostics(array):
-        states.extend({kv.key: kv.value for kv in s.values}['state'] for s in array.status
-                      if s.name.startswith('/loading/'))
-
-    probe.node.create_subscription(DiagnosticArray, '/diagnostics', on_diagnostics, 10)
-    node = start_node('saliency_node', '-p', f'model:={models / "random.safetensors"}',
-                      '-p', f'cache_dir:={models / "fresh_cache"}', '-r', '__ns:=/loading')
-    assert probe.spin_until(lambda: 'running' in states, timeout=60), node.output()
-    assert states[0] == 'loading'

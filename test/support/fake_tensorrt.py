@@ -772,6 +772,7 @@ def _run_build_phases(s: Any, config: IBuilderConfig, network: INetworkDefinitio
     module = s.module
     monitor = getattr(config, '_monitor', None)
     if module.build_block_seconds:
+        s.log(None, 'WARNING', f'[fake] build blocks for {module.build_block_seconds} s')
         time.sleep(module.build_block_seconds)
     phase, steps = 'Building engine', max(network.num_layers, 1)
     gate = module.build_gate
