@@ -30,6 +30,25 @@ export TF_USE_LEGACY_KERAS := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PATH := $(BIN):$(PATH)
 
+# launch, launch_ros and launch_pytest are not among the PyPI wheels: the launch tests
+# (test/launch) use the unmodified Jazzy sources in shared/ (README there), but only where
+# `import launch_ros` fails otherwise (a ROS 2 install is preferred). CI clones beside shared/.
+LAUNCH_SOURCES ?= $(CURDIR)/../shared/vendor/ros2-launch-jazzy
+LAUNCH_PYTHONPATH := $(subst $(eval) ,:,$(addprefix $(LAUNCH_SOURCES)/,ros2-launch/launch \
+  ros2-launch/launch_pytest ros2-launch/launch_testing ros2-launch/launch_xml \
+  ros2-launch/launch_yaml ros2-launch_ros/launch_ros ros2-launch_ros/launch_testing_ros \
+  stand-ins))
+# $(call launch_env,PYTHON): shell code that, where PYTHON lacks launch_ros and the sources
+# import, puts them on PYTHONPATH and sets $$launch_pytest_args to load launch_pytest's plugin
+# (no entry point registers it; colcon test overwrites PYTEST_ADDOPTS, so it is an argument).
+# Elsewhere test/launch skips saying why (and fails when CI=true).
+launch_env = launch_pytest_args= && \
+  if ! $(1) -c 'import launch_ros' 2>/dev/null && \
+    PYTHONPATH=$(LAUNCH_PYTHONPATH)$${PYTHONPATH:+:$$PYTHONPATH} \
+      $(1) -c 'import launch_ros, launch_pytest.plugin' 2>/dev/null; then \
+    export PYTHONPATH=$(LAUNCH_PYTHONPATH)$${PYTHONPATH:+:$$PYTHONPATH} && \
+    launch_pytest_args='-p launch_pytest.plugin'; fi
+
 # $(call colcon,VENV,WS): that venv's colcon (so the installed console scripts' shebangs are
 # that venv's python), with build, install and log bases in WS
 colcon = $(CURDIR)/$(1)/bin/colcon --log-base $(2)/log
@@ -75,9 +94,10 @@ test: test-kilted test-oldest test-jazzy
 
 # Every test, linters included, under kilted.
 test-kilted: $(VENV)/.test build
-	source $(WS)/install/setup.bash && \
+	source $(WS)/install/setup.bash && $(call launch_env,$(BIN)/python) && \
 	  $(call colcon,$(VENV),$(WS)) test $(call colcon_paths,$(WS)) --return-code-on-test-failure \
-	    --event-handlers console_direct+ --pytest-args -p no:cacheprovider ; rc=$$? ; \
+	    --event-handlers console_direct+ --pytest-args -p no:cacheprovider \
+	      $$launch_pytest_args ; rc=$$? ; \
 	  $(call colcon,$(VENV),$(WS)) test-result --test-result-base $(WS)/build --verbose ; \
 	  exit $$rc
 
@@ -94,8 +114,9 @@ build-jazzy: $(JAZZY)/.done
 	$(call colcon,$(JAZZY),$(WS_JAZZY)) build $(call colcon_paths,$(WS_JAZZY))
 
 test-jazzy: build-jazzy
-	source $(WS_JAZZY)/install/setup.bash && \
-	  $(JAZZY)/bin/python -m pytest -q -p no:cacheprovider test/integration
+	source $(WS_JAZZY)/install/setup.bash && $(call launch_env,$(JAZZY)/bin/python) && \
+	  $(JAZZY)/bin/python -m pytest -q -p no:cacheprovider $$launch_pytest_args \
+	    test/integration test/launch
 
 clean:
 	rm -rf $(WS) $(VENV) $(OLDEST) $(JAZZY)

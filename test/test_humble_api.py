@@ -457,8 +457,7 @@ class FileChecker:
         if rclpy_bases:
             if len(rclpy_bases) != len(node.bases):
                 own.add('*')  # other bases may define anything
-            base = rclpy_bases[0]
-            me = Sym('instance', base.name, base.entry, own=own)
+            me = Sym('instance', *self.combined_base(node.name, rclpy_bases), own=own)
         else:
             me = Sym('user', node.name, own=own)
         me.attrs = self.attribute_types(node, scope, me)
@@ -469,6 +468,22 @@ class FileChecker:
             else:
                 self.statement(item, body_scope, guarded)
         self.bind(scope, node.name, None)
+
+    @staticmethod
+    def combined_base(name: str, bases: List[Sym]) -> Tuple[str, dict]:
+        """
+        Return (name, entry) of what ``self`` is in a class with these rclpy bases.
+
+        One base: that class. Several (e.g. ``LifecycleNodeMixin, Node``): a class whose MRO
+        is theirs in order, as Python's is.
+        """
+        if len(bases) == 1:
+            return bases[0].name, bases[0].entry
+        mro: List[str] = []
+        for base in bases:
+            mro += [owner for owner in base.entry.get('mro') or [base.name] if owner not in mro]
+        return name, {'kind': 'class', 'bases': [b.name for b in bases], 'members': {},
+                      'mro': mro}
 
     def attribute_types(self, node: ast.ClassDef, scope: dict, me: Sym) -> Dict[str, Sym]:
         """Type ``self.X`` from its assignments (quietly; the walk reports problems later)."""

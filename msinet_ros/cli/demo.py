@@ -18,6 +18,7 @@ import time
 from .. import __version__
 from ..errors import MsinetError
 from ..model import onnx_export, weights
+from ..model.source import ModelSource
 from ..paths import cache_dir, fastdds_profile_env
 
 HERE = Path(__file__).resolve()
@@ -100,5 +101,5 @@ def run(args: argparse.Namespace) -> int:
     if processes['saliency_recorder'].returncode != 0:
         raise MsinetError(f'no {args.frames} overlays within {args.timeout:.0f} s')
     print(f'saved {args.frames} overlays and fixations.jsonl to {args.output}'
-          + (' — RANDOM weights: meaningless maps' if 'random' in str(model) else ''))
+          + (' — RANDOM weights: meaningless maps' if ModelSource.of(model).is_random else ''))
     return 0

@@ -9,7 +9,7 @@ import pytest
 
 pytest.importorskip('rclpy', reason='rclpy is not installed')
 
-from ros_helpers import installed_executable, NodeProcess, Probe, share_dir  # noqa: E402
+from support.ros_helpers import installed_executable, NodeProcess, Probe, share_dir  # noqa: E402
 
 # Large images between processes need the shipped Fast DDS profile (see config/); every
 # process of the test session, the probe and the nodes it starts, uses it (Kilted's Fast DDS 3

@@ -1,13 +1,15 @@
 """The installed image_player runs as its own process on real DDS (the ROS plumbing smoke test)."""
 
+from pathlib import Path
 import signal
+import time
 
 import cv2
 import numpy as np
 import pytest
 from rclpy.qos import qos_profile_sensor_data
-from ros_helpers import share_dir
 from sensor_msgs.msg import Image
+from support.ros_helpers import wait_for_exit
 
 
 @pytest.fixture
@@ -24,9 +26,16 @@ def image_folder(tmp_path):
     return folder, frames
 
 
-def test_shipped_config_is_installed():
-    assert (share_dir() / 'config' / 'fastdds_large_images.xml').is_file()
-    assert (share_dir() / 'package.xml').is_file()
+def test_shipped_files_are_installed_where_ros_finds_them():
+    """The share folder ament_index resolves (not the source tree) holds the shipped files."""
+    from ament_index_python.packages import get_package_share_directory
+    share = Path(get_package_share_directory('msinet_ros'))
+    source = Path(__file__).resolve().parents[2]
+    assert share.resolve() != source  # installed, not the source checkout
+    for path in ('config/fastdds_large_images.xml', 'config/saliency.yaml',
+                 'config/saliency.rviz', 'launch/saliency.launch.py',
+                 'launch/image_player.launch.py', 'demo/images/coffee.jpg', 'package.xml'):
+        assert (share / path).is_file(), path
 
 
 def test_player_joins_the_graph_and_large_frames_arrive_intact(
@@ -51,12 +60,23 @@ def test_player_joins_the_graph_and_large_frames_arrive_intact(
     assert 'Traceback' not in player.output()
 
 
-def test_player_exits_cleanly_on_sigterm(start_node, probe, image_folder):
+@pytest.mark.parametrize('loop', ['true', 'false'])
+def test_player_exits_on_sigterm_within_2_s(start_node, probe, image_folder, loop):
+    """With loop false the player idles after its last image: no timer wakes it."""
     folder, _ = image_folder
-    player = start_node('image_player', '-p', f'folder:={folder}')
+    player = start_node('image_player', '-p', f'folder:={folder}', '-p', 'rate:=20.0',
+                        '-p', f'loop:={loop}')
     assert probe.spin_until(
         lambda: ('image_player', '/') in probe.node.get_node_names_and_namespaces())
-    assert player.stop(signal.SIGTERM) == 0, player.output()
+    if loop == 'false':
+        deadline = time.monotonic() + 15
+        while 'not looping' not in player.output() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert 'not looping' in player.output()
+    started = time.monotonic()
+    player.proc.send_signal(signal.SIGTERM)
+    assert wait_for_exit(player.proc, 10) == 0, player.output()
+    assert time.monotonic() - started < 2.0
     assert 'Traceback' not in player.output()
 
 

@@ -15,9 +15,9 @@ from msinet_ros.nodes.messages import read_fixations
 import numpy as np
 import pytest
 from rclpy.qos import qos_profile_sensor_data
-from ros_helpers import camera_info, Diagnostics, image_msg, installed_executable, NodeProcess, \
-    ParameterClient, photo, wait_for_exit
 from sensor_msgs.msg import CameraInfo, CompressedImage, Image, PointCloud2
+from support.ros_helpers import (camera_info, Diagnostics, image_msg, installed_executable,
+                                 NodeProcess, ParameterClient, photo, wait_for_exit)
 from visualization_msgs.msg import MarkerArray
 
 OUTPUTS = {'saliency/image': Image, 'saliency/image_mono': Image,

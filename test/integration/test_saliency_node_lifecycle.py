@@ -16,9 +16,9 @@ import signal
 import time
 
 import pytest
-from ros_helpers import Diagnostics, image_msg, LifecycleClient, ParameterClient, photo, \
-    wait_for_exit
 from sensor_msgs.msg import Image, PointCloud2
+from support.ros_helpers import (Diagnostics, image_msg, LifecycleClient, ParameterClient, photo,
+                                 wait_for_exit)
 
 FAKE_SITE = Path(__file__).resolve().parents[1] / 'support' / 'fake_site'
 
@@ -191,3 +191,36 @@ def test_sim_time_without_clock_still_starts_reports_and_stops(probe, start_node
     diagnostics.wait_for(lambda v: v['state'] == 'active', 3)  # and again, a second later
     code, seconds = signal_and_time(node, signal.SIGTERM)
     assert code == 0 and seconds < 2.0, node.output()
+
+
+def test_configure_sizes_from_camera_info_and_a_new_aspect_is_prepared_while_active(
+        probe, start_node, models):
+    """Size auto with weights: the first camera_info chooses; another aspect comes later."""
+    from support.ros_helpers import camera_info
+    from sensor_msgs.msg import CameraInfo
+    node = start_node('saliency_node', '-p', 'autostart:=false',
+                      '-p', f'model:={models / "random.safetensors"}',
+                      '-p', f'cache_dir:={models / "aspect_cache"}', '-r', '__ns:=/aspect',
+                      '-r', '__node:=aspect')
+    lifecycle = LifecycleClient(probe, '/aspect/aspect')
+    diagnostics = Diagnostics(probe, 'aspect')
+    infos = probe.node.create_publisher(CameraInfo, '/aspect/camera_info', 10)
+    images = probe.node.create_publisher(Image, '/aspect/image', 10)
+    assert lifecycle.wait_for_services(), node.output()
+    portrait = camera_info(400, 300)
+    pending = lifecycle.change_async('configure')
+    while not pending.done():  # a camera publishing its info while the node configures
+        infos.publish(portrait)
+        probe.spin_until(pending.done, timeout=0.1)
+    assert pending.result().success, node.output()
+    assert 'configured: 320x240:' in node.output()  # portrait, not the landscape default
+    assert lifecycle.change('activate')
+    maps = []
+    probe.node.create_subscription(Image, '/aspect/saliency/image', maps.append, 10)
+    deadline = time.monotonic() + 60
+    while not maps and time.monotonic() < deadline:  # landscape frames: 240x320 is prepared
+        images.publish(image_msg(probe, photo(120, 160)))
+        probe.spin_until(lambda: bool(maps), timeout=0.5)
+    assert maps and (maps[0].height, maps[0].width) == (120, 160), node.output()
+    values = diagnostics.wait_for(lambda v: int(v['frames preparing']) >= 1)
+    assert 'preparing 240x320' in node.output() and '240x320' in values['runs']

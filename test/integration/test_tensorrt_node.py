@@ -16,8 +16,8 @@ import time
 from msinet_ros.model import onnx_export, weights
 import numpy as np
 import pytest
-from ros_helpers import installed_executable
 from sensor_msgs.msg import Image
+from support.ros_helpers import installed_executable
 
 FAKE_SITE = Path(__file__).resolve().parents[1] / 'support' / 'fake_site'
 
@@ -34,7 +34,7 @@ def serve_one_frame(probe, node, timeout=30.0):
     """Publish 80x120 frames until a saliency map of that size comes back; return it."""
     got = []
     publisher = probe.node.create_publisher(Image, 'image', 1)
-    probe.node.create_subscription(Image, 'saliency', got.append, 10)
+    probe.node.create_subscription(Image, 'saliency/image', got.append, 10)
     frame = np.random.default_rng(0).integers(0, 256, (80, 120, 3), dtype=np.uint8)
     deadline = time.monotonic() + timeout
     while not got and time.monotonic() < deadline:
@@ -52,7 +52,7 @@ def test_a_fixed_size_onnx_runs_with_the_default_size_auto(fixed_onnx, start_nod
     node = start_node('saliency_node', '-p', f'model:={fixed_onnx}')
     result = serve_one_frame(probe, node)
     assert (result.height, result.width, result.encoding) == (80, 120, '32FC1')
-    assert 'ready: 48x64: onnxruntime' in node.output()
+    assert 'configured: 48x64: onnxruntime' in node.output()
     assert node.stop(signal.SIGINT) == 0
 
 
@@ -72,6 +72,6 @@ def test_build_engine_then_the_node_loads_that_engine_without_building(
     result = serve_one_frame(probe, node)
     assert (result.height, result.width) == (80, 120)
     log = node.output()
-    assert f'ready: 48x64: tensorrt {version}' in log and 'fp32 (TF32 off)' in log
+    assert f'configured: 48x64: tensorrt {version}' in log and 'fp32 (TF32 off)' in log
     assert 'building TensorRT engine' not in log and 'rebuilding' not in log
     assert node.stop(signal.SIGTERM) == 0

@@ -90,20 +90,29 @@ class Probe:
         self.executor = SingleThreadedExecutor(context=self.context)
         self.executor.add_node(self.node)
 
-    def spin_until(self, condition: Callable[[], bool], timeout: float = 10.0) -> bool:
-        """Spin until ``condition()`` holds or ``timeout`` seconds pass; return the result."""
+    def spin_until(self, condition: Callable[[], bool], timeout: float = 10.0,
+                   every: Callable[[], None] = lambda: None, period: float = 0.1) -> bool:
+        """
+        Spin until ``condition()`` holds or ``timeout`` seconds pass; return the result.
+
+        ``every`` is called once per ``period`` seconds meanwhile (e.g. to keep publishing).
+        """
         deadline = time.monotonic() + timeout
+        next_call = 0.0
         while time.monotonic() < deadline:
             if condition():
                 return True
-            self.executor.spin_once(timeout_sec=0.05)
+            if time.monotonic() >= next_call:
+                every()
+                next_call = time.monotonic() + period
+            self.executor.spin_once(timeout_sec=0.02)
         return condition()
 
     def close(self) -> None:
         """Destroy the node and shut the context down."""
         self.executor.shutdown()
         self.node.destroy_node()
-        rclpy.shutdown(context=self.context)
+        rclpy.try_shutdown(context=self.context)
 
 
 def wait_for_exit(process: subprocess.Popen, timeout: float) -> int:
