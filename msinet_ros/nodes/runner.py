@@ -65,6 +65,10 @@ def run(name: str, make_node: Callable[[], Node], args: Optional[Sequence[str]] 
         code = 1
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
+    except Exception as exc:  # a callback's error, re-raised by spin_once: still release
+        if rclpy.ok():  # otherwise a signal shut the context down under spin_once: clean
+            logger.fatal(f'{type(exc).__name__}: {exc}')
+            code = 1
     released = _release(node)
     if executor is not None and released:
         executor.shutdown(timeout_sec=STOP_WAIT_S)

@@ -23,7 +23,7 @@ from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
 from geometry_msgs.msg import Vector3Stamped
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup, ReentrantCallbackGroup
 from rclpy.clock import Clock, ClockType
-from rclpy.executors import MultiThreadedExecutor
+from rclpy.impl.implementation_singleton import rclpy_implementation as _rclpy
 from rclpy.lifecycle import LifecycleNodeMixin, LifecycleState, TransitionCallbackReturn
 from rclpy.node import Node
 from rclpy.qos import HistoryPolicy, QoSProfile, ReliabilityPolicy
@@ -32,10 +32,11 @@ from sensor_msgs.msg import CameraInfo, CompressedImage, Image, PointCloud2
 from visualization_msgs.msg import MarkerArray
 
 from . import messages
+from .executors import NodeExecutor
 from .ros_parameters import ParameterListener
 from .runner import main_for
 from ..camera import CameraGeometry
-from ..errors import ImageError, MsinetError
+from ..errors import ImageError, MsinetError, ParameterError
 from ..frame_slot import LatestSlot
 from ..freshness import Freshness, stamp_age_s
 from ..imaging import compressed_to_rgb, image_to_rgb
@@ -101,6 +102,7 @@ class SaliencyNode(LifecycleNodeMixin, Node):
                                     callback_group=ReentrantCallbackGroup())
         self.exit_code: Optional[int] = None  # read by the runner
         self.reason = ''
+        self._guard_change_state()
         self._lock = threading.Lock()  # guards the counters and the fields marked (lock)
         self._counts: Dict[str, int] = dict.fromkeys(COUNTERS, 0)  # (lock)
         self._phase = 'unconfigured'  # for diagnostics (lock)
@@ -127,6 +129,7 @@ class SaliencyNode(LifecycleNodeMixin, Node):
         self._info_sub = None
         self._warned_frame = False
         self._releasing = False  # the process is ending: no transitions, no new work
+        self._autostarting = False  # configure runs from autostart: failure ends the process
         self._input_lock = threading.Lock()  # one thread at a time (un)subscribes the camera
         self._input_group = MutuallyExclusiveCallbackGroup()
         self._timer_group = MutuallyExclusiveCallbackGroup()
@@ -151,10 +154,47 @@ class SaliencyNode(LifecycleNodeMixin, Node):
         return self._param_listener.settings
 
     # ---- lifecycle ----------------------------------------------------------------------
+    def _guard_change_state(self) -> None:
+        """
+        Answer ``change_state`` one transition at a time, refusing what rcl_lifecycle refuses.
+
+        The lifecycle services run in a reentrant group (``get_state`` answers during a long
+        configure), so a second request can arrive mid-transition; rcl_lifecycle then raises,
+        which Humble's and Jazzy's rclpy let through (ros2/rclpy#1209, fixed in Kilted): the
+        service would never answer and the executor would re-raise it. Such a request gets
+        ``success: false`` instead.
+        """
+        self._transition_lock = threading.Lock()
+        service = self._service_change_state
+        original = service.callback
+
+        def change_state(request, response):
+            if not self._transition_lock.acquire(blocking=False):
+                self.get_logger().warning('change_state refused: another transition runs')
+                response.success = False
+                return response
+            try:
+                return original(request, response)
+            except _rclpy.RCLError as exc:
+                self.get_logger().warning(f'change_state refused: {exc}')
+                response.success = False
+                return response
+            finally:
+                self._transition_lock.release()
+        service.callback = change_state
+
     def _autostart(self) -> None:
+        """Drive the node to active; a failed configure here ends the process (exit 1)."""
         self._autostart_timer.cancel()
-        if self.trigger_configure() == TransitionCallbackReturn.SUCCESS:
-            self.trigger_activate()
+        with self._transition_lock:
+            self._autostarting = True
+            try:
+                if self.trigger_configure() == TransitionCallbackReturn.SUCCESS:
+                    self.trigger_activate()
+            except _rclpy.RCLError as exc:  # a transition requested from outside came first
+                self.get_logger().warning(f'autostart: {exc}')
+            finally:
+                self._autostarting = False
 
     def on_configure(self, state: LifecycleState) -> TransitionCallbackReturn:
         """Create outputs, subscribe camera_info, resolve and prepare the input size."""
@@ -162,6 +202,8 @@ class SaliencyNode(LifecycleNodeMixin, Node):
         s = self.settings
         self._stop.clear()
         try:
+            if self._releasing:  # a signal came just before this transition
+                raise StartupError('stopping')
             if not s.model:
                 raise StartupError(f"parameter 'model' is empty: {MODEL_HELP}")
             self._create_entities(s)
@@ -177,6 +219,8 @@ class SaliencyNode(LifecycleNodeMixin, Node):
         except Exception as exc:  # every failure follows the contract: one line, FAILURE
             self._abandon_configure(exc)
             return TransitionCallbackReturn.FAILURE
+        with self._lock:
+            self._failure = ''
         self._set_phase('inactive')
         if self._predictor.is_random:
             self.get_logger().warning(RANDOM_WARNING)
@@ -225,7 +269,8 @@ class SaliencyNode(LifecycleNodeMixin, Node):
         Cancels a build where the bindings allow. Returns False, after one log line, if the
         worker is still inside a call that cannot be interrupted ``timeout`` seconds later.
         """
-        self._releasing = True
+        with self._lock:
+            self._releasing = True  # no worker starts after this
         self._active.clear()
         return self._stop_worker(timeout)
 
@@ -238,7 +283,7 @@ class SaliencyNode(LifecycleNodeMixin, Node):
         with self._lock:
             self._failure = reason
         self._set_phase('unconfigured')
-        if self.settings.autostart:
+        if self._autostarting:
             self.reason, self.exit_code = reason, 1  # the runner logs it and exits 1
         else:
             self.get_logger().error(f'configure failed: {reason}')
@@ -325,9 +370,13 @@ class SaliencyNode(LifecycleNodeMixin, Node):
         self._prepare_error = ''
         self._predictor = predictor
         self._slot = LatestSlot()
-        self._worker = threading.Thread(target=self._prepare_then_work, args=(predictor, size),
-                                        name='saliency_worker', daemon=True)
-        self._worker.start()
+        with self._lock:
+            if self._releasing:
+                raise StartupError('stopping')
+            self._worker = threading.Thread(target=self._prepare_then_work,
+                                            args=(predictor, size), name='saliency_worker',
+                                            daemon=True)
+            self._worker.start()
 
     def _stop_worker(self, timeout: Optional[float]) -> bool:
         """Stop and join the worker (``timeout`` None: wait for it); False if it is stuck."""
@@ -418,6 +467,8 @@ class SaliencyNode(LifecycleNodeMixin, Node):
                 self._count('rejected')
                 self.get_logger().warning(f'dropped a frame: {exc}', throttle_duration_sec=5.0)
             except Exception as exc:  # keep serving: one bad frame must not end the node
+                if self._stop.is_set() or not self.context.ok():
+                    break  # the process is ending (the context went with the signal)
                 self._count('rejected')
                 self.get_logger().error(f'inference failed: {type(exc).__name__}: {exc}',
                                         throttle_duration_sec=5.0)
@@ -491,6 +542,13 @@ class SaliencyNode(LifecycleNodeMixin, Node):
                 if geometry.calibrated else 'camera_info is uncalibrated (K[0] = 0): no rays',
                 throttle_duration_sec=5.0)
             return None
+        try:  # a distortion model or projection rays cannot use: said once here, not per ray
+            geometry.rays([(0.0, 0.0)], self.settings.rectified)
+        except ParameterError as exc:
+            self._count('info_mismatched')
+            self.get_logger().warning(f'camera_info gives no rays: {exc}',
+                                      throttle_duration_sec=5.0)
+            return None
         return geometry
 
     def _check_optical_frame(self, frame_id: str) -> None:
@@ -499,7 +557,7 @@ class SaliencyNode(LifecycleNodeMixin, Node):
             self.get_logger().warning(
                 f'images are stamped {frame_id!r}, not an optical frame: rays and markers assume '
                 'REP-103 optical axes (z forward, x right, y down); publish images in the '
-                "camera's optical frame (e.g. Gazebo: set the sensor's optical_frame_id)")
+                "camera's optical frame (Gazebo: the sensor's <gz_frame_id>)")
 
     def _publish(self, wanted, result: SaliencyOutputs, header, geometry, shape, s) -> None:
         out = self._outputs
@@ -548,6 +606,8 @@ class SaliencyNode(LifecycleNodeMixin, Node):
                                       throttle_duration_sec=5.0)
         if verdict.stamp_late or verdict.stamp_future:
             self._count('stamp_late')
+            self.get_logger().warning(f'old or future header.stamp: {verdict.describe()}',
+                                      throttle_duration_sec=5.0)
             self._stats['stamp_late'].add(now=published)
         self._stats['output'].add(now=published)
         self._stats['latency'].add(timings.get('inference', 0.0), published)
@@ -609,10 +669,10 @@ def _size_text(size) -> str:
     return f'{size[0]}x{size[1]}' if size else 'its own size'
 
 
-def _executor() -> MultiThreadedExecutor:
+def _executor() -> NodeExecutor:
     # configure may hold one thread for a build; the others serve lifecycle, parameter and
     # diagnostics callbacks, camera_info and images
-    return MultiThreadedExecutor(num_threads=4)
+    return NodeExecutor(num_threads=4)
 
 
 main = main_for('saliency_node', SaliencyNode, _executor)

@@ -97,6 +97,7 @@ def test_failed_configure_without_autostart_returns_failure_and_stays_up(probe, 
     diagnostics = Diagnostics(probe, 'failing')
     lifecycle = LifecycleClient(probe, '/failing/failing')
     assert lifecycle.wait_for_services(), node.output()
+    assert not lifecycle.change('activate')  # no such transition from unconfigured
     assert not lifecycle.change('configure')
     assert lifecycle.state() == 'unconfigured'
     values = diagnostics.wait_for(lambda v: v['level'] == 2)  # ERROR, saying why
@@ -128,6 +129,9 @@ def test_services_and_diagnostics_answer_while_configure_builds(probe, start_nod
     wait_for_line(node, 'building TensorRT engine')
     assert lifecycle.state() == 'configuring'
     assert params.get_values('backend') == ['tensorrt']
+    # a second transition mid-configure is refused (Humble's and Jazzy's rclpy would raise)
+    assert not lifecycle.change('configure', timeout=5)
+    assert node.proc.poll() is None
     diagnostics.wait_for(lambda v: v['state'] == 'configuring' and 'Building engine' in
                          v['build progress'])
     assert not pending.done()
