@@ -15,9 +15,10 @@ worker thread only runs the predictor and publishes. The image callback keeps th
 in a one-place slot, so frames that arrive while inference runs replace the waiting one.
 """
 
+import inspect
 import threading
 import time
-from typing import Dict, Optional
+from typing import Callable, Dict, Optional
 
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
 from geometry_msgs.msg import Vector3Stamped
@@ -87,6 +88,21 @@ def output_qos() -> QoSProfile:
     return QoSProfile(depth=1)
 
 
+def matched_callbacks(on_change: Callable[[], None]):
+    """
+    Return publisher event callbacks calling ``on_change`` when a subscriber comes or goes.
+
+    None where rclpy has no publisher matched events (Humble): the node then polls.
+    """
+    try:
+        from rclpy.event_handler import PublisherEventCallbacks
+    except ImportError:
+        return None
+    if 'matched' not in inspect.signature(PublisherEventCallbacks).parameters:
+        return None
+    return PublisherEventCallbacks(matched=lambda _status: on_change())
+
+
 class StartupError(MsinetError):
     """Configure failed; the message says what to do."""
 
@@ -137,8 +153,10 @@ class SaliencyNode(LifecycleNodeMixin, Node):
         self._diagnostics = self.create_publisher(DiagnosticArray, '/diagnostics', 10)
         self.create_timer(1.0, self._publish_diagnostics, callback_group=self._timer_group,
                           clock=steady)
-        self.create_timer(POLL_S, self._update_input, callback_group=self._timer_group,
-                          clock=steady)
+        self._matched = matched_callbacks(self._update_input)
+        if self._matched is None:  # Humble: no matched events, so the outputs are polled
+            self.create_timer(POLL_S, self._update_input, callback_group=self._timer_group,
+                              clock=steady)
         if self.settings.autostart:
             self._autostart_timer = self.create_timer(
                 0.0, self._autostart, callback_group=MutuallyExclusiveCallbackGroup(),
@@ -296,8 +314,11 @@ class SaliencyNode(LifecycleNodeMixin, Node):
     def _create_entities(self, s) -> None:
         overrides = QoSOverridingOptions.with_default_policies()
         for key, (topic, kind) in OUTPUTS.items():
+            events = {} if self._matched is None else {'event_callbacks': self._matched}
             self._outputs[key] = self.create_publisher(kind, topic, output_qos(),
-                                                       qos_overriding_options=overrides)
+                                                       qos_overriding_options=overrides,
+                                                       callback_group=self._timer_group,
+                                                       **events)
         self._info_sub = self.create_subscription(
             CameraInfo, 'camera_info', self._on_camera_info, sensor_qos(INFO_DEPTH),
             qos_overriding_options=overrides, callback_group=self._input_group)
