@@ -555,13 +555,17 @@ class SaliencyNode(LifecycleNodeMixin, Node):
                                       throttle_duration_sec=5.0)
             return None
         geometry = messages.geometry_of(info)
-        if geometry.expected_size != tuple(shape) or not geometry.calibrated:
+        if geometry.expected_size != tuple(shape):  # each reason has a throttled warning
             self._count('info_mismatched')
             self.get_logger().warning(
                 f'camera_info describes a {_size_text(geometry.expected_size)} image '
-                f'(after binning and ROI), the image is {_size_text(shape)}'
-                if geometry.calibrated else 'camera_info is uncalibrated (K[0] = 0): no rays',
+                f'(after binning and ROI), the image is {_size_text(shape)}: no rays',
                 throttle_duration_sec=5.0)
+            return None
+        if not geometry.calibrated:
+            self._count('info_mismatched')
+            self.get_logger().warning('camera_info is uncalibrated (K[0] = 0): no rays',
+                                      throttle_duration_sec=5.0)
             return None
         try:  # a distortion model or projection rays cannot use: said once here, not per ray
             geometry.rays([(0.0, 0.0)], self.settings.rectified)

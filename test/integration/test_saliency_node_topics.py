@@ -176,18 +176,41 @@ def test_binned_camera_info_gives_the_hand_computed_ray(probe, connected):
     assert (published.binning_x, published.binning_y) == (2, 2)  # the input geometry, whole
 
 
-def test_mismatched_camera_info_gives_no_rays_and_is_counted(probe, connected, small_node):
+def test_mismatched_or_uncalibrated_camera_info_gives_no_rays_and_is_counted(
+        probe, connected, small_node):
     outputs, publisher, info_pub = connected
     diagnostics = Diagnostics(probe)
-    before = diagnostics.wait_for(lambda v: 'frames info_mismatched' in v)
-    msg = image_msg(probe, photo(48, 64))
-    publisher.publish(msg)
-    info_pub.publish(camera_info(480, 640, msg.header.stamp))  # another size
-    assert probe.spin_until(lambda: outputs.complete(msg.header.stamp), timeout=10)
-    assert outputs.with_stamp('fixations/markers', msg.header.stamp)[0].markers[1:] == []
-    diagnostics.wait_for(lambda v: int(v['frames info_mismatched']) ==
-                         int(before['frames info_mismatched']) + 1)
+    before = int(diagnostics.wait_for(lambda v: 'frames info_mismatched' in v)
+                 ['frames info_mismatched'])
+    uncalibrated = camera_info(48, 64)
+    uncalibrated.k = [0.0] * 9
+    for number, info in enumerate((camera_info(480, 640), uncalibrated), 1):
+        msg = image_msg(probe, photo(48, 64))
+        info.header.stamp = msg.header.stamp
+        publisher.publish(msg)
+        info_pub.publish(info)
+        assert probe.spin_until(lambda: outputs.complete(msg.header.stamp), timeout=10)
+        assert outputs.with_stamp('fixations/markers', msg.header.stamp)[0].markers[1:] == []
+        diagnostics.wait_for(lambda v: int(v['frames info_mismatched']) == before + number)
     assert 'camera_info describes a 480x640 image' in small_node.output()
+    assert 'camera_info is uncalibrated (K[0] = 0): no rays' in small_node.output()
+
+
+def test_a_camera_sending_old_stamps_is_visible_in_diagnostics(probe, connected, small_node):
+    """Stamp age (publish - header.stamp, node clock) above max_stamp_age (1 s): a WARN."""
+    from builtin_interfaces.msg import Time
+    outputs, publisher, _ = connected
+    diagnostics = Diagnostics(probe)
+    before = int(diagnostics.wait_for(lambda v: 'frames stamp_late' in v)['frames stamp_late'])
+    msg = image_msg(probe, photo(48, 64))
+    msg.header.stamp = Time(sec=msg.header.stamp.sec - 5, nanosec=msg.header.stamp.nanosec)
+    publisher.publish(msg)
+    assert probe.spin_until(lambda: outputs.complete(msg.header.stamp), timeout=10)
+    values = diagnostics.wait_for(lambda v: int(v['frames stamp_late']) == before + 1)
+    assert values['level'] == 1 and 'after their header.stamp' in values['message']
+    assert float(values['stamp age max (ms)']) > 4900
+    assert values['hardware_id'] == 'none'  # onnxruntime on the CPU: no hardware to name
+    assert 'old or future header.stamp' in small_node.output()
 
 
 def test_malformed_images_are_each_rejected_and_counted(probe, connected, small_node):
