@@ -3,10 +3,14 @@ Process lifecycle shared by every node: start-up errors, spinning, clean shutdow
 
 SIGINT and SIGTERM are rclpy's own: ``rclpy.init`` installs handlers for both (Humble
 included) that shut the context down and wake every executor at once, whatever the node is
-waiting for. Nothing here replaces them.
+waiting for. Nothing here replaces them. rclpy's SIGINT handler also calls the Python handler
+installed before it, by default the one raising KeyboardInterrupt at whatever line the main
+thread is on (inside the executor, a publish, a destroy); a no-op Python handler is installed
+first, so that SIGINT ends the process exactly as SIGTERM does.
 """
 
 import os
+import signal
 import sys
 from typing import Callable, Optional, Sequence
 
@@ -46,14 +50,15 @@ def run(name: str, make_node: Callable[[], Node], args: Optional[Sequence[str]] 
     :data:`STOP_WAIT_S` of the signal: a node with a ``release(timeout)`` method that returns
     False (its worker is still inside a call that cannot be interrupted) is not waited for.
     """
+    signal.signal(signal.SIGINT, _after_rclpy)
     rclpy.init(args=args)
     logger = rclpy.logging.get_logger(name)
     node = None
     executor = None
     code = 0
     try:
+        executor = make_executor()  # before the node: a signal during its start stays clean
         node = make_node()
-        executor = make_executor()
         executor.add_node(node)
         while rclpy.ok() and getattr(node, 'exit_code', None) is None:
             executor.spin_once(timeout_sec=0.1)
@@ -80,6 +85,10 @@ def run(name: str, make_node: Callable[[], Node], args: Optional[Sequence[str]] 
         sys.stderr.flush()
         os._exit(code)  # the worker is in native code: do not wait for it at exit either
     return code
+
+
+def _after_rclpy(signum, frame) -> None:
+    """Do nothing: rclpy's SIGINT handler, which runs first, has shut the context down."""
 
 
 def _release(node: Optional[Node]) -> bool:
