@@ -15,7 +15,7 @@ from typing import Dict, List, Optional, Tuple
 import numpy as np
 
 from .fixations import find_fixations, Fixation, FixationSettings
-from .preprocess import unpad
+from .preprocess import check_frame, unpad
 from ..errors import ParameterError
 from ..visualization import COLORMAPS, draw_fixations, heatmap_overlay
 
@@ -64,14 +64,9 @@ class SaliencyOutputs:
 
 
 def _rgb8(frame: np.ndarray) -> np.ndarray:
-    """Return a frame as (H, W, 3) uint8 RGB for drawing (grey is expanded, floats rounded)."""
-    if frame.ndim == 3 and frame.shape[2] == 1:
-        frame = frame[:, :, 0]
-    if frame.ndim == 2:
-        frame = np.repeat(frame[:, :, None], 3, axis=2)
-    if frame.dtype != np.uint8:
-        frame = np.clip(np.rint(frame), 0, 255).astype(np.uint8)
-    return np.ascontiguousarray(frame)
+    """Return a frame as (H, W, 3) uint8 RGB for drawing (as the predictor reads it, rounded)."""
+    frame = check_frame(frame)  # grey expanded, floats clipped to 0..255
+    return frame if frame.dtype == np.uint8 else np.rint(frame).astype(np.uint8)
 
 
 def compute_outputs(predictor, frame_rgb: np.ndarray, request: OutputRequest) -> SaliencyOutputs:

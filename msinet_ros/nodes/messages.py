@@ -49,16 +49,6 @@ def stamp_ns(stamp) -> int:
     return stamp.sec * 1_000_000_000 + stamp.nanosec
 
 
-def geometry_of(info: CameraInfo) -> CameraGeometry:
-    """Return the ROS-free geometry of a CameraInfo (every field image_geometry reads)."""
-    roi = info.roi
-    return CameraGeometry(
-        height=info.height, width=info.width, distortion_model=info.distortion_model,
-        d=tuple(info.d), k=tuple(info.k), r=tuple(info.r), p=tuple(info.p),
-        binning_x=info.binning_x, binning_y=info.binning_y, roi_x_offset=roi.x_offset,
-        roi_y_offset=roi.y_offset, roi_height=roi.height, roi_width=roi.width)
-
-
 def camera_info_msg(geometry: Optional[CameraGeometry], header, height: int,
                     width: int) -> CameraInfo:
     """

@@ -28,18 +28,6 @@ STARTUP_ERRORS = (MsinetError, ParameterException, InvalidParameterTypeException
 STOP_WAIT_S = 1.5
 
 
-class Outcome:
-    """
-    What a node tells the runner: a non-None ``exit_code`` ends the process.
-
-    Nodes set it when they are done (the recorder after its last frame) or when start-up
-    failed (with ``reason``, logged as the one line the user reads).
-    """
-
-    exit_code: Optional[int] = None
-    reason: str = ''
-
-
 def run(name: str, make_node: Callable[[], Node], args: Optional[Sequence[str]] = None,
         make_executor: Callable[[], Executor] = SingleThreadedExecutor) -> int:
     """
@@ -49,6 +37,8 @@ def run(name: str, make_node: Callable[[], Node], args: Optional[Sequence[str]] 
     exit code 1; SIGINT and SIGTERM end the process with exit code 0 and no traceback, within
     :data:`STOP_WAIT_S` of the signal: a node with a ``release(timeout)`` method that returns
     False (its worker is still inside a call that cannot be interrupted) is not waited for.
+    A node ends the process itself by setting ``exit_code`` (the recorder after its last frame,
+    a failed start with ``reason``, the one line the user reads).
     """
     signal.signal(signal.SIGINT, _after_rclpy)
     rclpy.init(args=args)

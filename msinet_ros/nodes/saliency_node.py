@@ -133,7 +133,7 @@ class SaliencyNode(LifecycleNodeMixin, Node):
         self._freshness = Freshness()
         self._pacer = RatePacer()
         self._slot: LatestSlot = LatestSlot()
-        self._infos: StampedBuffer[CameraInfo] = StampedBuffer()
+        self._infos: StampedBuffer[CameraGeometry] = StampedBuffer()  # by camera_info stamp
         self._stop = threading.Event()  # the worker ends (cleanup, shutdown, signal)
         self._active = threading.Event()  # frames are taken and results published
         self._prepared = threading.Event()  # the worker finished preparing (or failed)
@@ -295,7 +295,7 @@ class SaliencyNode(LifecycleNodeMixin, Node):
     def _abandon_configure(self, exc: Exception) -> None:
         if self._releasing:
             return  # SIGINT/SIGTERM during configure: release() takes care of the rest
-        reason = str(exc) if isinstance(exc, MsinetError) else f'{type(exc).__name__}: {exc}'
+        reason = _reason(exc)
         self._stop_worker(None)
         self._destroy_entities()
         with self._lock:
@@ -384,7 +384,7 @@ class SaliencyNode(LifecycleNodeMixin, Node):
             self.get_logger().info(f'no camera_info within {s.camera_info_wait} s: preparing '
                                    f'{DEFAULT_SIZE[0]}x{DEFAULT_SIZE[1]}')
             return DEFAULT_SIZE
-        return predictor.size_for(messages.geometry_of(info).expected_size)
+        return predictor.size_for(info.expected_size)
 
     def _start_worker(self, predictor: SaliencyPredictor, size) -> None:
         self._prepared.clear()
@@ -428,8 +428,7 @@ class SaliencyNode(LifecycleNodeMixin, Node):
                 self._set_busy(f'preparing {_size_text(size)} ({predictor.backend_name})')
                 predictor.prepare(size)
             except Exception as exc:
-                self._prepare_error = (str(exc) if isinstance(exc, MsinetError)
-                                       else f'{type(exc).__name__}: {exc}')
+                self._prepare_error = _reason(exc)
                 return
             finally:
                 self._set_busy('')
@@ -450,7 +449,8 @@ class SaliencyNode(LifecycleNodeMixin, Node):
 
     # ---- callbacks ----------------------------------------------------------------------
     def _on_camera_info(self, msg: CameraInfo) -> None:
-        self._infos.put(messages.stamp_ns(msg.header.stamp), msg)
+        """Keep the geometry (converted once here, not per frame) under the info's stamp."""
+        self._infos.put(messages.stamp_ns(msg.header.stamp), CameraGeometry.from_camera_info(msg))
 
     def _on_image(self, msg) -> None:
         now = time.monotonic()
@@ -548,13 +548,12 @@ class SaliencyNode(LifecycleNodeMixin, Node):
         self._check_optical_frame(header.frame_id)
         if len(self._infos) == 0:
             return None  # a camera without camera_info: no rays, nothing to warn about
-        info = self._infos.match(messages.stamp_ns(header.stamp), timeout=INFO_WAIT_S)
-        if info is None:
+        geometry = self._infos.match(messages.stamp_ns(header.stamp), timeout=INFO_WAIT_S)
+        if geometry is None:
             self._count('info_unmatched')
             self.get_logger().warning('no camera_info with the stamp of the image: no rays',
                                       throttle_duration_sec=5.0)
             return None
-        geometry = messages.geometry_of(info)
         if geometry.expected_size != tuple(shape):  # each reason has a throttled warning
             self._count('info_mismatched')
             self.get_logger().warning(
@@ -688,6 +687,11 @@ class SaliencyNode(LifecycleNodeMixin, Node):
         array = DiagnosticArray(status=[status])
         array.header.stamp = self.get_clock().now().to_msg()
         self._diagnostics.publish(array)
+
+
+def _reason(exc: Exception) -> str:
+    """Return the one line a failure is reported with (our errors already say what to do)."""
+    return str(exc) if isinstance(exc, MsinetError) else f'{type(exc).__name__}: {exc}'
 
 
 def _size_text(size) -> str:

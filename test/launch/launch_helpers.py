@@ -66,10 +66,7 @@ class Probe(BaseProbe):
         try:
             if not self.spin_until(client.service_is_ready, timeout):
                 pytest.fail(f'service {name} did not appear within {timeout} s')
-            future = client.call_async(request)
-            if not self.spin_until(future.done, timeout):
-                pytest.fail(f'{name} did not answer within {timeout} s')
-            return future.result()
+            return self.result_of(client, request, timeout)
         finally:
             self.node.destroy_client(client)
 
@@ -84,19 +81,15 @@ def get_parameters(probe: Probe, node: str, names: Iterable[str],
     """Return ``node``'s parameters over its ``get_parameters`` service, once all are set."""
     from rcl_interfaces.msg import ParameterType
     from rcl_interfaces.srv import GetParameters
+    from support.ros_helpers import parameter_value
 
-    fields = {ParameterType.PARAMETER_BOOL: 'bool_value',
-              ParameterType.PARAMETER_INTEGER: 'integer_value',
-              ParameterType.PARAMETER_DOUBLE: 'double_value',
-              ParameterType.PARAMETER_STRING: 'string_value'}
     names = list(names)
     deadline = time.monotonic() + timeout
     while True:  # a node may still be declaring them just after start
         response = probe.call(GetParameters, f'{node}/get_parameters',
                               GetParameters.Request(names=names), timeout)
-        if all(value.type in fields for value in response.values):
-            return {name: getattr(value, fields[value.type])
-                    for name, value in zip(names, response.values)}
+        if all(value.type != ParameterType.PARAMETER_NOT_SET for value in response.values):
+            return {name: parameter_value(value) for name, value in zip(names, response.values)}
         if time.monotonic() > deadline:
             pytest.fail(f'{node} has not declared all of {names} within {timeout} s')
         probe.spin_until(lambda: False, 0.2)

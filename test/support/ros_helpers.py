@@ -108,6 +108,14 @@ class Probe:
             self.executor.spin_once(timeout_sec=0.02)
         return condition()
 
+    def result_of(self, client, request, timeout: float = 10.0):
+        """Call a service and return its response; fail the test if none comes in time."""
+        future = client.call_async(request)
+        if not self.spin_until(future.done, timeout):
+            pytest.fail(f'{client.srv_name} did not answer {type(request).__name__} within '
+                        f'{timeout} s')
+        return future.result()
+
     def close(self) -> None:
         """Destroy the node and shut the context down."""
         self.executor.shutdown()
@@ -165,22 +173,16 @@ class ParameterClient:
         return self._probe.spin_until(
             lambda: self._set.service_is_ready() and self._get.service_is_ready(), timeout)
 
-    def _call(self, client, request, timeout: float):
-        future = client.call_async(request)
-        if not self._probe.spin_until(future.done, timeout):
-            pytest.fail(f'{self._node_name} did not answer {type(request).__name__} '
-                        f'within {timeout} s')
-        return future.result()
-
     def set_values(self, values: Mapping[str, Any], timeout: float = 10.0) -> list:
         """Set parameters in one request; return one ``SetParametersResult`` per parameter."""
         request = SetParameters.Request(
             parameters=[parameter_msg(name, value) for name, value in values.items()])
-        return list(self._call(self._set, request, timeout).results)
+        return list(self._probe.result_of(self._set, request, timeout).results)
 
     def get_values(self, *names: str, timeout: float = 10.0) -> list:
         """Return the parameters' current values."""
-        response = self._call(self._get, GetParameters.Request(names=list(names)), timeout)
+        response = self._probe.result_of(self._get, GetParameters.Request(names=list(names)),
+                                         timeout)
         return [parameter_value(value) for value in response.values]
 
 
@@ -201,24 +203,20 @@ class LifecycleClient:
     def state(self, timeout: float = 5.0) -> str:
         """Return the current state's label (e.g. ``unconfigured``)."""
         from lifecycle_msgs.srv import GetState
-        future = self._get.call_async(GetState.Request())
-        if not self._probe.spin_until(future.done, timeout):
-            pytest.fail(f'get_state was not answered within {timeout} s')
-        return future.result().current_state.label
+        return self._probe.result_of(self._get, GetState.Request(), timeout).current_state.label
+
+    def _request(self, transition: str):
+        from lifecycle_msgs.msg import Transition
+        from lifecycle_msgs.srv import ChangeState
+        return ChangeState.Request(transition=Transition(label=transition))
 
     def change_async(self, transition: str):
         """Request a transition by label (``configure``, ``activate``, …); return the future."""
-        from lifecycle_msgs.msg import Transition
-        from lifecycle_msgs.srv import ChangeState
-        return self._change.call_async(
-            ChangeState.Request(transition=Transition(label=transition)))
+        return self._change.call_async(self._request(transition))
 
     def change(self, transition: str, timeout: float = 60.0) -> bool:
         """Request a transition and return whether it succeeded."""
-        future = self.change_async(transition)
-        if not self._probe.spin_until(future.done, timeout):
-            pytest.fail(f'{transition} was not answered within {timeout} s')
-        return future.result().success
+        return self._probe.result_of(self._change, self._request(transition), timeout).success
 
 
 class Diagnostics:

@@ -7,8 +7,8 @@ pytest.importorskip('sensor_msgs.msg', reason='ROS 2 message packages are not in
 from msinet_ros.camera import CameraGeometry  # noqa: E402, I100
 from msinet_ros.inference.fixations import Fixation  # noqa: E402
 from msinet_ros.nodes.messages import (camera_info_msg, fixation_markers,  # noqa: E402
-                                       fixations_msg, geometry_of, image_msg, ray_msg,
-                                       read_fixations, stamp_ns)
+                                       fixations_msg, image_msg, ray_msg, read_fixations,
+                                       stamp_ns)
 import numpy as np  # noqa: E402
 from sensor_msgs.msg import CameraInfo  # noqa: E402
 from std_msgs.msg import Header  # noqa: E402
@@ -42,7 +42,7 @@ def _info():
 
 def test_camera_info_round_trips_every_field_image_geometry_reads():
     info = _info()
-    geometry = geometry_of(info)
+    geometry = CameraGeometry.from_camera_info(info)
     assert geometry.expected_size == (300, 400)  # ROI 600x800, binned by 2
     back = camera_info_msg(geometry, Header(frame_id='cam'), 300, 400)
     assert (back.height, back.width) == (300, 400)  # the published image's size
@@ -54,7 +54,8 @@ def test_camera_info_round_trips_every_field_image_geometry_reads():
 
 
 def test_camera_info_of_a_resampled_map_and_without_calibration():
-    geometry = geometry_of(_info()).effective().resampled((2.0, 0.5), (2.0, 0.5), 150, 200)
+    geometry = CameraGeometry.from_camera_info(_info()).effective().resampled(
+        (2.0, 0.5), (2.0, 0.5), 150, 200)
     half = camera_info_msg(geometry, Header(), 150, 200)
     assert np.isclose(half.k[0], 125.0)  # 500 / binning 2 / resampling 2
     assert (half.binning_x, half.roi.width) == (0, 0)
@@ -73,4 +74,4 @@ def test_rays_markers_and_stamps():
     assert arrows.markers[0].action == arrows.markers[0].DELETEALL
     assert [m.points[1].z for m in arrows.markers[1:]] == [2.0, 1.6]
     assert len(fixation_markers(fixations, None, header, 2.0).markers) == 1
-    assert isinstance(geometry_of(CameraInfo()), CameraGeometry)
+    assert isinstance(CameraGeometry.from_camera_info(CameraInfo()), CameraGeometry)
