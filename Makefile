@@ -32,8 +32,11 @@ export PATH := $(BIN):$(PATH)
 
 # launch, launch_ros and launch_pytest are not among the PyPI wheels: the launch tests
 # (test/launch) use the unmodified Jazzy sources in shared/ (README there), but only where
-# `import launch_ros` fails otherwise (a ROS 2 install is preferred). CI clones beside shared/.
-LAUNCH_SOURCES ?= $(CURDIR)/../shared/vendor/ros2-launch-jazzy
+# `import launch_ros` fails otherwise (a ROS 2 install is preferred). They are looked for in the
+# shared/ beside this checkout (CI clones there), else beside the checkout it was cloned from.
+LAUNCH_VENDOR := shared/vendor/ros2-launch-jazzy
+LAUNCH_SOURCES ?= $(firstword $(wildcard $(CURDIR)/../$(LAUNCH_VENDOR) \
+  $(shell git config --get remote.origin.url 2>/dev/null)/../$(LAUNCH_VENDOR)))
 LAUNCH_PYTHONPATH := $(subst $(eval) ,:,$(addprefix $(LAUNCH_SOURCES)/,ros2-launch/launch \
   ros2-launch/launch_pytest ros2-launch/launch_testing ros2-launch/launch_xml \
   ros2-launch/launch_yaml ros2-launch_ros/launch_ros ros2-launch_ros/launch_testing_ros \
