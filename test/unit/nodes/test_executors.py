@@ -40,3 +40,16 @@ def test_humble_behaviour_of_the_base_is_caught(node, monkeypatch):
     with pytest.raises(InvalidHandle):
         MultiThreadedExecutor._take_subscription(executor, subscription)
     executor.shutdown()
+
+
+def test_an_entity_destroyed_while_the_wait_set_is_built_does_not_end_spinning(
+        node, monkeypatch):
+    """What Jazzy's executor raises when a destroyed event handler is added to a wait set."""
+    def destroyed_waitable(self, timeout_sec=None):
+        raise InvalidHandle('cannot use Destroyable because destruction was requested')
+    monkeypatch.setattr(MultiThreadedExecutor, 'spin_once', destroyed_waitable)
+    executor = NodeExecutor(num_threads=1, context=node.context)
+    executor.spin_once(timeout_sec=0.01)  # returns: the next wait set lacks the entity
+    with pytest.raises(InvalidHandle):
+        MultiThreadedExecutor.spin_once(executor, 0.01)
+    executor.shutdown()
