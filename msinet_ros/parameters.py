@@ -12,7 +12,7 @@ from typing import Dict, Optional, Sequence, Tuple, Type, Union
 
 from .errors import ParameterError
 from .inference.backends import NAMES as BACKEND_NAMES, TensorRTOptions
-from .inference.fixations import FixationSettings
+from .attention.peaks import FixationSettings
 from .inference.tensorrt.bindings import LOG_LEVELS
 from .visualization import COLORMAPS
 

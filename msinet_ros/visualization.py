@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 
 from .errors import ParameterError
-from .inference.fixations import Fixation
+from .attention.peaks import Fixation
 
 COLORMAPS = {'jet': cv2.COLORMAP_JET, 'turbo': cv2.COLORMAP_TURBO,
              'inferno': cv2.COLORMAP_INFERNO, 'viridis': cv2.COLORMAP_VIRIDIS,

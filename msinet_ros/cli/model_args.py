@@ -11,7 +11,7 @@ import argparse
 import sys
 from typing import Sequence
 
-from ..inference.fixations import FixationSettings
+from ..attention.peaks import FixationSettings
 from ..inference.predictor import SaliencyPredictor
 from ..inference.settings import make_predictor
 from ..model.weights import RANDOM_WARNING

@@ -15,7 +15,7 @@ from .model_args import add_fixation_arguments, add_model_arguments, add_spec_ar
     fixation_settings, predictor_from_args
 from ..errors import ImageError
 from ..imaging import IMAGE_SUFFIXES, read_rgb
-from ..inference.fixations import find_fixations
+from ..attention.peaks import find_fixations
 from ..visualization import draw_fixations, heatmap_overlay, to_mono16, to_mono8
 
 VIDEO_SUFFIXES = ('.mp4', '.avi', '.mov', '.mkv', '.webm')

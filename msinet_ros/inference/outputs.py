@@ -14,7 +14,7 @@ from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
-from .fixations import find_fixations, Fixation, FixationSettings
+from ..attention.peaks import find_fixations, Fixation, FixationSettings
 from .preprocess import check_frame, unpad
 from ..errors import ParameterError
 from ..visualization import COLORMAPS, draw_fixations, heatmap_overlay

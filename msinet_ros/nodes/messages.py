@@ -7,9 +7,9 @@ import numpy as np
 from sensor_msgs.msg import CameraInfo, Image, PointCloud2, PointField
 from visualization_msgs.msg import Marker, MarkerArray
 
-from ..camera import CameraGeometry
+from ..attention.camera import CameraGeometry
 from ..imaging import array_fields, ImageFields
-from ..inference.fixations import Fixation
+from ..attention.peaks import Fixation
 
 FIXATION_FIELDS = [PointField(name=name, offset=4 * i, datatype=PointField.FLOAT32, count=1)
                    for i, name in enumerate(('u', 'v', 'saliency'))]

@@ -36,12 +36,12 @@ from . import messages
 from .executors import NodeExecutor
 from .ros_parameters import ParameterListener
 from .runner import main_for
-from ..camera import CameraGeometry
+from ..attention.camera import CameraGeometry
 from ..errors import ImageError, MsinetError, ParameterError
 from ..frame_slot import LatestSlot
 from ..freshness import Freshness, stamp_age_s
 from ..imaging import compressed_to_rgb, image_to_rgb
-from ..inference.fixations import FixationSettings
+from ..attention.peaks import FixationSettings
 from ..inference.outputs import compute_outputs, OutputRequest, SaliencyOutputs
 from ..inference.predictor import SaliencyPredictor
 from ..inference.settings import make_predictor

@@ -4,7 +4,7 @@ import json
 import signal
 import time
 
-from msinet_ros.inference.fixations import Fixation
+from msinet_ros.attention.peaks import Fixation
 from msinet_ros.nodes.messages import fixations_msg
 from sensor_msgs.msg import Image, PointCloud2
 from support.ros_helpers import image_msg, photo, wait_for_exit

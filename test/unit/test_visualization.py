@@ -1,7 +1,7 @@
 """Saliency pictures: 8/16-bit maps, heat-map overlays and fixation markers."""
 
 from msinet_ros.errors import ParameterError
-from msinet_ros.inference.fixations import Fixation
+from msinet_ros.attention.peaks import Fixation
 from msinet_ros.visualization import (COLORMAPS, draw_fixations, heatmap_overlay, to_mono16,
                                       to_mono8)
 import numpy as np

@@ -4,8 +4,8 @@ import pytest
 
 pytest.importorskip('sensor_msgs.msg', reason='ROS 2 message packages are not installed')
 
-from msinet_ros.camera import CameraGeometry  # noqa: E402, I100
-from msinet_ros.inference.fixations import Fixation  # noqa: E402
+from msinet_ros.attention.camera import CameraGeometry  # noqa: E402, I100
+from msinet_ros.attention.peaks import Fixation  # noqa: E402
 from msinet_ros.nodes.messages import (camera_info_msg, fixation_markers,  # noqa: E402
                                        fixations_msg, image_msg, ray_msg, read_fixations,
                                        stamp_ns)

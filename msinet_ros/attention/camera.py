@@ -15,7 +15,7 @@ from typing import Any, Sequence, Tuple
 import cv2
 import numpy as np
 
-from .errors import ParameterError
+from ..errors import ParameterError
 
 Axis = Tuple[float, float]  # (a, b): original pixel = a * new pixel + b
 

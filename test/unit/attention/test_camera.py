@@ -4,7 +4,7 @@ import math
 from types import SimpleNamespace
 
 import cv2
-from msinet_ros.camera import CameraGeometry, resampled_projection
+from msinet_ros.attention.camera import CameraGeometry, resampled_projection
 from msinet_ros.errors import ParameterError
 import numpy as np
 import pytest

@@ -13,7 +13,7 @@ from typing import List
 import numpy as np
 from scipy import ndimage
 
-from .preprocess import Letterbox, unpad
+from ..inference.preprocess import Letterbox, unpad
 from ..errors import ParameterError
 
 

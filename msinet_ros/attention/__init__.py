@@ -1,0 +1,1 @@
+"""Attention without ROS: peak selection, pixel <-> ray, head kinematics, inhibition of return."""
