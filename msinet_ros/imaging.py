@@ -69,15 +69,7 @@ def image_to_rgb(height: int, width: int, encoding: str, step: int, is_bigendian
         row_bytes = width * 2
         if width % 2:
             raise ImageError(f'{encoding} needs an even width, got {width}')
-    if step < row_bytes:
-        raise ImageError(f'step {step} is shorter than one row of {width} {encoding} pixels '
-                         f'({row_bytes} bytes)')
-    buffer = memoryview(data).cast('B') if not isinstance(data, np.ndarray) else data
-    if len(buffer) < height * step:
-        raise ImageError(f'data holds {len(buffer)} bytes; {height} rows of step {step} need '
-                         f'{height * step}')
-    flat = np.frombuffer(buffer, np.uint8, count=(height - 1) * step + row_bytes)
-    rows = np.lib.stride_tricks.as_strided(flat, (height, row_bytes), (step, 1))
+    rows = _rows(height, row_bytes, step, data, f'{width} {encoding} pixels')
     if depth == 2:
         dtype = np.dtype('>u2' if is_bigendian else '<u2')
         pixels = np.ascontiguousarray(rows).view(dtype).reshape(height, width)
@@ -91,6 +83,45 @@ def image_to_rgb(height: int, width: int, encoding: str, step: int, is_bigendian
     if conversion is None:
         return pixels  # rgb8: a view of the message buffer when rows are unpadded or not
     return cv2.cvtColor(np.ascontiguousarray(pixels), conversion)
+
+
+# single-channel encodings of maps and depth -> (numpy dtype, scale to the returned value)
+SCALAR_DECODERS = {'32FC1': ('f4', 1.0), 'mono8': ('u1', 1 / 255), 'mono16': ('u2', 1 / 65535),
+                   '16UC1': ('u2', 1.0)}
+
+
+def image_to_float(height: int, width: int, encoding: str, step: int, is_bigendian: int,
+                   data) -> np.ndarray:
+    """
+    Decode a single-channel ``sensor_msgs/Image`` to an (H, W) float32 array.
+
+    32FC1 and 16UC1 keep their values (a map, metres, millimetres); mono8 and mono16 are
+    scaled to 0..1 (a map published as an image). Raises ImageError for other encodings,
+    impossible sizes, a short ``step`` or short data.
+    """
+    if encoding not in SCALAR_DECODERS:
+        raise ImageError(f'unsupported encoding {encoding!r} for a map or depth image: '
+                         f'supported are {", ".join(SCALAR_DECODERS)}')
+    kind, scale = SCALAR_DECODERS[encoding]
+    dtype = np.dtype(kind).newbyteorder('>' if is_bigendian else '<')
+    if height <= 0 or width <= 0 or height * width > MAX_PIXELS:
+        raise ImageError(f'image size {width}x{height} is empty or too large')
+    rows = np.ascontiguousarray(_rows(height, width * dtype.itemsize, step, data,
+                                      f'{width} {encoding} pixels'))
+    values = rows.view(dtype).reshape(height, width).astype(np.float32)
+    return values * np.float32(scale) if scale != 1.0 else values
+
+
+def _rows(height: int, row_bytes: int, step: int, data, what: str) -> np.ndarray:
+    """Return the (height, row_bytes) uint8 view of a message buffer, rows ``step`` apart."""
+    if step < row_bytes:
+        raise ImageError(f'step {step} is shorter than one row of {what} ({row_bytes} bytes)')
+    buffer = memoryview(data).cast('B') if not isinstance(data, np.ndarray) else data
+    if len(buffer) < height * step:
+        raise ImageError(f'data holds {len(buffer)} bytes; {height} rows of step {step} need '
+                         f'{height * step}')
+    flat = np.frombuffer(buffer, np.uint8, count=(height - 1) * step + row_bytes)
+    return np.lib.stride_tricks.as_strided(flat, (height, row_bytes), (step, 1))
 
 
 def array_fields(array: np.ndarray, encoding: str) -> ImageFields:

@@ -1,12 +1,12 @@
-"""Pictures of saliency for people: heat-map overlays and fixation markers (OpenCV)."""
+"""Pictures of saliency for people: heat-map overlays, fixation markers, scanpaths (OpenCV)."""
 
 from typing import Sequence
 
 import cv2
 import numpy as np
 
-from .errors import ParameterError
 from .attention.peaks import Fixation
+from .errors import ParameterError
 
 COLORMAPS = {'jet': cv2.COLORMAP_JET, 'turbo': cv2.COLORMAP_TURBO,
              'inferno': cv2.COLORMAP_INFERNO, 'viridis': cv2.COLORMAP_VIRIDIS,
@@ -47,4 +47,21 @@ def draw_fixations(rgb: np.ndarray, fixations: Sequence[Fixation]) -> np.ndarray
         cv2.putText(rgb, str(rank), (centre[0] + radius, centre[1] - radius),
                     cv2.FONT_HERSHEY_SIMPLEX, radius / 12, (255, 255, 255),
                     max(1, radius // 6), cv2.LINE_AA)
+    return rgb
+
+
+def draw_scanpath(rgb: np.ndarray, fixations: Sequence[Fixation]) -> np.ndarray:
+    """Draw a scanpath (in place): lines between fixations, circles numbered below right."""
+    radius = max(4, round(min(rgb.shape[:2]) / 40))
+    thickness = max(1, radius // 3)
+    points = [(int(round(f.x)), int(round(f.y))) for f in fixations]
+    for start, end in zip(points, points[1:]):
+        cv2.line(rgb, start, end, (255, 255, 0), thickness, cv2.LINE_AA)
+    scale, weight = radius / 12, max(1, radius // 6)
+    for order, centre in enumerate(points, start=1):
+        cv2.circle(rgb, centre, radius, (255, 255, 0), thickness, cv2.LINE_AA)
+        cv2.circle(rgb, centre, max(1, radius // 4), (0, 0, 255), -1, cv2.LINE_AA)
+        (_, height), _ = cv2.getTextSize(str(order), cv2.FONT_HERSHEY_SIMPLEX, scale, weight)
+        cv2.putText(rgb, str(order), (centre[0] + radius, centre[1] + radius + height),
+                    cv2.FONT_HERSHEY_SIMPLEX, scale, (255, 255, 0), weight, cv2.LINE_AA)
     return rgb

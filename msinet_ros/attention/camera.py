@@ -1,5 +1,5 @@
 """
-Pinhole camera geometry from a ``sensor_msgs/CameraInfo``, without ROS: pixels to rays.
+Pinhole camera geometry from a ``sensor_msgs/CameraInfo``, without ROS: pixels <-> rays.
 
 :class:`CameraGeometry` holds the message's fields and follows image_geometry's
 ``PinholeCameraModel`` (ros-perception/vision_opencv): binning 0 means 1; an all-zero ROI means
@@ -132,14 +132,7 @@ class CameraGeometry:
         Raises ParameterError if the camera_info is not calibrated or its distortion model is
         unknown with nonzero coefficients.
         """
-        if not self.calibrated:
-            raise ParameterError('camera_info has no calibration (K is zero): calibrate the '
-                                 'camera or publish its intrinsics to get rays')
-        geometry = self.effective()
-        k = np.array(geometry.k).reshape(3, 3)
-        p = np.array(geometry.p).reshape(3, 4)[:, :3] if geometry.has_projection else k
-        if p[0, 0] == 0.0 or p[1, 1] == 0.0:
-            raise ParameterError('camera_info has a zero focal length in K or P')
+        geometry, k, p = self._intrinsics()
         points = np.asarray(pixels, np.float64).reshape(-1, 2)
         if not rectified and len(points):
             points = geometry._rectify(points, k, p)
@@ -148,30 +141,94 @@ class CameraGeometry:
         rays = np.stack([x, y, np.ones_like(x)], axis=1)
         return rays / np.linalg.norm(rays, axis=1, keepdims=True)
 
-    def _rectify(self, points: np.ndarray, k: np.ndarray, p: np.ndarray) -> np.ndarray:
-        """Return raw pixels rectified with K, D, R and P (left 3x3 of P, all OpenCV uses)."""
-        d = np.array(self.d)
+    def project(self, points: Sequence[Sequence[float]], rectified: bool) -> np.ndarray:
+        """
+        Return the (u, v) pixel (N, 2) of each 3-D point (N, 3) of the rectified camera frame.
+
+        The inverse of :meth:`rays` with the same conventions: ``rectified=True`` projects with
+        P (image_geometry's ``project3dToPixel``, P's Tx/Ty ignored as :meth:`rays` ignores
+        them; an unset P means [K | 0]); otherwise the point is rotated back by R^-1 and
+        distorted with K and D (``cv2.projectPoints``, ``cv2.fisheye.projectPoints`` for
+        ``equidistant``), as image_geometry's ``unrectifyPoint`` does. Points on or behind the
+        camera's image plane (z <= 0 after R^-1) give NaN. Pixels outside the image are returned
+        as they fall; far outside it a distortion polynomial may fold back, as OpenCV's does.
+
+        Raises ParameterError as :meth:`rays` does.
+        """
+        geometry, k, p = self._intrinsics()
+        xyz = np.asarray(points, np.float64).reshape(-1, 3)
+        out = np.full((len(xyz), 2), np.nan)
+        if rectified:
+            front = xyz[:, 2] > 0
+            x, y, z = xyz[front].T
+            out[front] = np.stack([p[0, 0] * x / z + p[0, 2], p[1, 1] * y / z + p[1, 2]], 1)
+            return out
+        r = geometry._rotation()
+        front = xyz @ r[:, 2] > 0  # z of R^-1 X = R^T X, R being a rotation
+        if front.any():
+            out[front] = geometry._distort(xyz[front], k, r)
+        return out
+
+    def _intrinsics(self) -> Tuple['CameraGeometry', np.ndarray, np.ndarray]:
+        """Return the effective geometry, K and the 3x3 projection (P's left part, else K)."""
+        if not self.calibrated:
+            raise ParameterError('camera_info has no calibration (K is zero): calibrate the '
+                                 'camera or publish its intrinsics to get rays')
+        geometry = self.effective()
+        k = np.array(geometry.k).reshape(3, 3)
+        p = np.array(geometry.p).reshape(3, 4)[:, :3] if geometry.has_projection else k
+        if p[0, 0] == 0.0 or p[1, 1] == 0.0:
+            raise ParameterError('camera_info has a zero focal length in K or P')
+        return geometry, k, p
+
+    def _rotation(self) -> np.ndarray:
+        """Return R (the identity when it is unset, all zero)."""
         r = np.array(self.r).reshape(3, 3)
-        if not r.any():
-            r = np.eye(3)
-        src = points.reshape(-1, 1, 2)
+        return r if r.any() else np.eye(3)
+
+    def _model(self) -> str:
+        """Return how raw pixels are distorted: 'none', 'fisheye' or 'polynomial'."""
+        d = np.array(self.d)
         model = self.distortion_model
         if not d.any():
-            out = cv2.undistortPoints(src, k, None, R=r, P=p)
-        elif model == 'equidistant':
+            return 'none'
+        if model == 'equidistant':
             if d.size < 4:
                 raise ParameterError(f'equidistant distortion needs 4 coefficients, camera_info '
                                      f'has {d.size}')
-            out = cv2.fisheye.undistortPoints(src, k, d[:4], R=r, P=p)
-        elif model in ('plumb_bob', 'rational_polynomial'):
+            return 'fisheye'
+        if model in ('plumb_bob', 'rational_polynomial'):
             if d.size not in _PLUMB_BOB_SIZES:
                 raise ParameterError(f'{model} distortion with {d.size} coefficients is not '
                                      f'supported (OpenCV takes {_PLUMB_BOB_SIZES})')
-            out = cv2.undistortPoints(src, k, d, R=r, P=p)
+            return 'polynomial'
+        raise ParameterError(f'distortion model {model!r} is not supported for raw pixels '
+                             '(plumb_bob, rational_polynomial or equidistant); use '
+                             'rectified images')
+
+    def _distort(self, xyz: np.ndarray, k: np.ndarray, r: np.ndarray) -> np.ndarray:
+        """Return the raw pixels of rectified-frame points in front of the camera."""
+        rvec = cv2.Rodrigues(r.T)[0]
+        tvec = np.zeros(3)
+        d = np.array(self.d)
+        model = self._model()
+        if model == 'fisheye':
+            out = cv2.fisheye.projectPoints(xyz.reshape(1, -1, 3), rvec, tvec, k, d[:4])[0]
         else:
-            raise ParameterError(f'distortion model {model!r} is not supported for raw pixels '
-                                 '(plumb_bob, rational_polynomial or equidistant); use '
-                                 'rectified images')
+            out = cv2.projectPoints(xyz.reshape(-1, 1, 3), rvec, tvec, k,
+                                    d if model == 'polynomial' else None)[0]
+        return out.reshape(-1, 2)
+
+    def _rectify(self, points: np.ndarray, k: np.ndarray, p: np.ndarray) -> np.ndarray:
+        """Return raw pixels rectified with K, D, R and P (left 3x3 of P, all OpenCV uses)."""
+        d = np.array(self.d)
+        r = self._rotation()
+        src = points.reshape(-1, 1, 2)
+        model = self._model()
+        if model == 'fisheye':
+            out = cv2.fisheye.undistortPoints(src, k, d[:4], R=r, P=p)
+        else:
+            out = cv2.undistortPoints(src, k, d if model == 'polynomial' else None, R=r, P=p)
         return out.reshape(-1, 2)
 
 

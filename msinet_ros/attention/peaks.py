@@ -13,8 +13,8 @@ from typing import List
 import numpy as np
 from scipy import ndimage
 
-from ..inference.preprocess import Letterbox, unpad
 from ..errors import ParameterError
+from ..inference.preprocess import Letterbox, unpad
 
 
 @dataclass(frozen=True)

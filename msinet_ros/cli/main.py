@@ -9,11 +9,13 @@ import argparse
 import sys
 from typing import Optional, Sequence
 
-from . import benchmark, build_engine, demo, doctor, export, import_cmd, params, predict
+from . import (behaviour, benchmark, build_engine, demo, doctor, export, import_cmd, params,
+               predict)
 from .. import __version__
 from ..errors import MsinetError
 
-SUBCOMMANDS = (import_cmd, export, predict, build_engine, benchmark, demo, params, doctor)
+SUBCOMMANDS = (import_cmd, export, predict, build_engine, benchmark, demo, params, doctor,
+               behaviour)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,4 +1,4 @@
-"""``msinet predict``: images, folders or a video → saliency maps, overlays and fixations."""
+"""``msinet predict``: images, folders, videos → saliency maps, overlays, fixations, scanpaths."""
 
 import argparse
 import csv
@@ -13,10 +13,12 @@ import numpy as np
 
 from .model_args import add_fixation_arguments, add_model_arguments, add_spec_arguments, \
     fixation_settings, predictor_from_args
+from ..attention.peaks import find_fixations
+from ..attention.scanpath import scanpath
 from ..errors import ImageError
 from ..imaging import IMAGE_SUFFIXES, read_rgb
-from ..attention.peaks import find_fixations
-from ..visualization import draw_fixations, heatmap_overlay, to_mono16, to_mono8
+from ..visualization import draw_fixations, draw_scanpath, heatmap_overlay, to_mono16, \
+    to_mono8
 
 VIDEO_SUFFIXES = ('.mp4', '.avi', '.mov', '.mkv', '.webm')
 
@@ -35,7 +37,34 @@ def register(subparsers) -> None:
     add_spec_arguments(parser, ('overlay_colormap', 'overlay_opacity'))
     parser.add_argument('--fixations', choices=('json', 'csv'), default='json',
                         help='format of the fixation list (default json)')
+    parser.add_argument('--scanpath', type=_count_arg, default=0, metavar='N',
+                        help='also the first N fixations that inhibition of return makes on '
+                             'each still image: drawn on the overlay instead of the top-k '
+                             'fixations, listed in scanpath.json (default 0: none)')
+    parser.add_argument('--scanpath-fov', type=_fov_arg, default=60.0, metavar='DEG',
+                        help='horizontal field of view of the camera, which sets the angular '
+                             'size of an inhibited spot (default 60)')
     parser.set_defaults(run=run)
+
+
+def _count_arg(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f'{text!r} is not an integer') from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f'{value} is negative')
+    return value
+
+
+def _fov_arg(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f'{text!r} is not a number') from None
+    if not 0 < value < 180:
+        raise argparse.ArgumentTypeError(f'{value} is not within 0..180 degrees (exclusive)')
+    return value
 
 
 def _expand(inputs: List[Path]) -> List[Path]:
@@ -85,20 +114,27 @@ def _predict_all(args: argparse.Namespace, predictor, settings) -> int:
     args.output.mkdir(parents=True, exist_ok=True)
     paths = _expand(args.inputs)
     total, rows, start, done = _count(paths), [], time.monotonic(), 0
+    scan_rows = []
     for done, (stem, name, index, frame) in enumerate(_frames(paths), start=1):
         result = predictor.predict(frame)
         depth = to_mono16 if args.bits == 16 else to_mono8
         cv2.imwrite(str(args.output / f'{stem}_saliency.png'), depth(result.saliency))
         fixations = find_fixations(result.model_saliency, result.letterbox, settings)
+        scan = scanpath(result.saliency, args.scanpath, horizontal_fov_deg=args.scanpath_fov) \
+            if args.scanpath else []
         if not args.no_overlay:
-            overlay = draw_fixations(heatmap_overlay(frame, result.saliency,
-                                                     args.overlay_colormap,
-                                                     args.overlay_opacity), fixations)
+            overlay = heatmap_overlay(frame, result.saliency, args.overlay_colormap,
+                                      args.overlay_opacity)
+            overlay = draw_scanpath(overlay, scan) if args.scanpath else \
+                draw_fixations(overlay, fixations)
             cv2.imwrite(str(args.output / f'{stem}_overlay.jpg'),
                         cv2.cvtColor(overlay, cv2.COLOR_RGB2BGR))
         rows += [{'source': name, 'frame': index, 'rank': rank, 'x': round(f.x, 2),
                   'y': round(f.y, 2), 'saliency': round(f.saliency, 4)}
                  for rank, f in enumerate(fixations, start=1)]
+        scan_rows += [{'source': name, 'frame': index, 'order': order, 'x': round(f.x, 2),
+                       'y': round(f.y, 2), 'saliency': round(f.saliency, 4)}
+                      for order, f in enumerate(scan, start=1)]
         if done % 25 == 0 or done == total:
             print(f'{done}/{total} frames, {done / (time.monotonic() - start):.1f} fps',
                   file=sys.stderr)
@@ -112,5 +148,9 @@ def _predict_all(args: argparse.Namespace, predictor, settings) -> int:
             writer = csv.DictWriter(handle, ['source', 'frame', 'rank', 'x', 'y', 'saliency'])
             writer.writeheader()
             writer.writerows(rows)
-    print(f'wrote {done} saliency maps and {len(rows)} fixations to {args.output}')
+    scan_text = ''
+    if args.scanpath:
+        (args.output / 'scanpath.json').write_text(json.dumps(scan_rows, indent=1))
+        scan_text = f', {len(scan_rows)} scanpath fixations'
+    print(f'wrote {done} saliency maps and {len(rows)} fixations{scan_text} to {args.output}')
     return 0

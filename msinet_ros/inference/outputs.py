@@ -14,8 +14,8 @@ from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
-from ..attention.peaks import find_fixations, Fixation, FixationSettings
 from .preprocess import check_frame, unpad
+from ..attention.peaks import find_fixations, Fixation, FixationSettings
 from ..errors import ParameterError
 from ..visualization import COLORMAPS, draw_fixations, heatmap_overlay
 

@@ -127,3 +127,19 @@ def test_matches_cv_bridge_where_installed():
         expected = bridge.imgmsg_to_cv2(msg, 'rgb8')
         ours = image_to_rgb(48, 64, encoding, raw.strides[0], 0, msg.data)
         assert np.array_equal(ours, expected), encoding
+
+
+def test_single_channel_maps_and_depth_decode_to_float_with_their_scale():
+    from msinet_ros.imaging import image_to_float
+    values = (np.arange(12, dtype=np.float32) / 11).reshape(3, 4)
+    fields = array_fields(values, '32FC1')
+    assert np.array_equal(image_to_float(3, 4, '32FC1', fields.step, 0, fields.data), values)
+    millimetres = (np.arange(12) * 1000).astype('>u2').reshape(3, 4)
+    padded = np.zeros((3, 10), np.uint8)
+    padded[:, :8] = millimetres.view(np.uint8).reshape(3, 8)
+    assert np.array_equal(image_to_float(3, 4, '16UC1', 10, 1, padded.tobytes()), millimetres)
+    assert image_to_float(1, 2, 'mono8', 2, 0, bytes([0, 255]))[0, 1] == 1.0
+    with pytest.raises(ImageError, match='unsupported encoding'):
+        image_to_float(1, 1, 'rgb8', 3, 0, bytes(3))
+    with pytest.raises(ImageError, match='data holds'):
+        image_to_float(2, 2, '32FC1', 8, 0, bytes(8))

@@ -1,9 +1,9 @@
-"""Saliency pictures: 8/16-bit maps, heat-map overlays and fixation markers."""
+"""Saliency pictures: 8/16-bit maps, heat-map overlays, fixation markers, scanpaths."""
 
-from msinet_ros.errors import ParameterError
 from msinet_ros.attention.peaks import Fixation
-from msinet_ros.visualization import (COLORMAPS, draw_fixations, heatmap_overlay, to_mono16,
-                                      to_mono8)
+from msinet_ros.errors import ParameterError
+from msinet_ros.visualization import (COLORMAPS, draw_fixations, draw_scanpath, heatmap_overlay,
+                                      to_mono16, to_mono8)
 import numpy as np
 import pytest
 
@@ -92,3 +92,28 @@ def test_draw_fixations_numbers_points_by_rank():
         ranks.append(rgb[160:188, 209:240].copy())  # the label only (no ring pixels here)
     assert ranks[0].any() and ranks[1].any()
     assert not np.array_equal(ranks[0], ranks[1])  # '1' alone, then '2' for the second point
+
+
+def test_draw_scanpath_joins_numbered_circles_in_order():
+    rgb = np.zeros((400, 400, 3), np.uint8)  # circle radius 10 pixels
+    path = [Fixation(100.0, 100.0, 0.9), Fixation(300.0, 100.0, 0.7), Fixation(300.0, 300.0, 0.5)]
+    assert draw_scanpath(rgb, path) is rgb
+    for f in path:
+        assert tuple(rgb[int(f.y), int(f.x)]) == (0, 0, 255)  # blue dot at each fixation
+        assert tuple(rgb[int(f.y) + 10, int(f.x)]) == (255, 255, 0)  # ring at the radius
+    assert tuple(rgb[100, 200]) == (255, 255, 0)  # line from the first to the second
+    assert tuple(rgb[200, 300]) == (255, 255, 0)  # and from the second to the third
+    assert not rgb[200, 200].any()  # no line from the third back to the first
+    assert not rgb[190:210, 90:110].any()
+
+
+def test_draw_scanpath_numbers_fixations_and_draws_nothing_without_any():
+    rgb = np.full((30, 30, 3), 9, np.uint8)
+    assert np.array_equal(draw_scanpath(rgb, []), np.full((30, 30, 3), 9, np.uint8))
+    labels = []
+    for count in (1, 2):
+        rgb = np.zeros((400, 400, 3), np.uint8)
+        draw_scanpath(rgb, [Fixation(200.0, 50.0, 0.9)] * (count - 1) +
+                      [Fixation(200.0, 200.0, 0.5)])
+        labels.append(rgb[212:240, 209:240].copy())  # below right of the circle: the label
+    assert labels[0].any() and not np.array_equal(labels[0], labels[1])

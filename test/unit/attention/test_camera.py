@@ -183,3 +183,64 @@ def test_resampled_geometry_starts_from_the_effective_image():
     assert small.expected_size == (50, 75)
     # new pixel (10, 20) is effective pixel (20.5, 40.5): both see the same ray
     assert np.allclose(small.rays([(10.0, 20.0)], False), BINNED.rays([(20.5, 40.5)], False))
+
+
+# project(): 3-D points of the rectified frame -> pixels, the inverse of rays().
+OFF_CENTRE = CameraGeometry(
+    height=480, width=640, distortion_model='plumb_bob', d=(-0.28, 0.09, 0.0015, -0.001, 0.02),
+    k=(510.0, 0.0, 290.0, 0.0, 505.0, 262.0, 0.0, 0.0, 1.0), r=IDENTITY,
+    p=projection(470.0, 468.0, 300.0, 250.0))
+RAW_PIXELS = np.array([(600.0, 400.0), (50.0, 30.0), (290.0, 262.0), (400.5, 100.25)])
+# rays() undistorts raw pixels as rectifyPoint does, with cv2.undistortPoints' 5 iterations:
+# with this strong a distortion they come back within about 0.01 px
+ITERATIVE_PX = 0.05
+
+
+def test_project_undoes_rays_for_raw_pixels_with_distortion_and_an_off_centre_point():
+    rays = OFF_CENTRE.rays(RAW_PIXELS, rectified=False)
+    assert np.allclose(OFF_CENTRE.project(rays * 3.0, rectified=False), RAW_PIXELS,
+                       atol=ITERATIVE_PX)
+
+
+def test_project_of_raw_pixels_matches_opencv_project_points():
+    points = np.array([[0.3, -0.2, 2.0], [-1.0, 0.5, 4.0], [0.0, 0.0, 1.0]])
+    expected = cv2.projectPoints(points.reshape(-1, 1, 3), np.zeros(3), np.zeros(3),
+                                 np.reshape(OFF_CENTRE.k, (3, 3)),
+                                 np.array(OFF_CENTRE.d))[0].reshape(-1, 2)
+    assert np.allclose(OFF_CENTRE.project(points, rectified=False), expected)
+    # the principal point of the raw image is K's, not P's
+    assert np.allclose(OFF_CENTRE.project([[0.0, 0.0, 1.0]], False), [(290.0, 262.0)])
+
+
+def test_project_undoes_rays_for_rectified_pixels_with_p():
+    pixels = np.array([(300.0, 250.0), (10.0, 470.0), (639.0, 0.0)])
+    rays = OFF_CENTRE.rays(pixels, rectified=True)
+    assert np.allclose(OFF_CENTRE.project(rays * 0.5, rectified=True), pixels)
+    assert np.allclose(OFF_CENTRE.project([[1.0, 0.0, 1.0]], True), [(770.0, 250.0)])
+
+
+def test_project_rotates_raw_points_back_by_r_as_unrectify_point_does():
+    angle = 0.2
+    c, s = math.cos(angle), math.sin(angle)
+    rotated = replace_fields(OFF_CENTRE, r=(c, 0.0, s, 0.0, 1.0, 0.0, -s, 0.0, c))
+    rays = rotated.rays(RAW_PIXELS, rectified=False)
+    assert np.allclose(rotated.project(rays, rectified=False), RAW_PIXELS, atol=ITERATIVE_PX)
+    # the rectified frame's (s, 0, c) is the raw camera's optical axis: K's principal point
+    assert np.allclose(rotated.project([[s, 0.0, c]], False), [(290.0, 262.0)])
+
+
+def test_project_of_a_binned_roi_image_and_fisheye_undo_rays():
+    for geometry in (BINNED, mono(d=(0.1, -0.02, 0.003, 0.0), model='equidistant')):
+        pixels = np.array([(10.0, 20.0), (140.0, 3.0), (75.5, 99.0)])
+        for rectified in (True, False):
+            rays = geometry.rays(pixels, rectified)
+            assert np.allclose(geometry.project(rays, rectified), pixels, atol=ITERATIVE_PX)
+
+
+@pytest.mark.parametrize('rectified', [True, False])
+def test_points_behind_the_camera_project_to_nan(rectified):
+    out = OFF_CENTRE.project([[0.0, 0.0, -1.0], [1.0, 0.0, 0.0], [0.0, 0.0, 1.0]], rectified)
+    assert np.isnan(out[:2]).all() and np.isfinite(out[2]).all()
+    assert OFF_CENTRE.project(np.zeros((0, 3)), rectified).shape == (0, 2)
+    with pytest.raises(ParameterError, match='no calibration'):
+        CameraGeometry().project([[0.0, 0.0, 1.0]], rectified)

@@ -1,7 +1,7 @@
 """Fixation points: top-k, suppression, thresholds, sub-pixel accuracy, frame coordinates."""
 
-from msinet_ros.errors import ParameterError
 from msinet_ros.attention.peaks import find_fixations, FixationSettings
+from msinet_ros.errors import ParameterError
 from msinet_ros.inference.preprocess import plan_letterbox
 import numpy as np
 import pytest

@@ -73,3 +73,34 @@ def test_predict_with_an_exported_onnx_needs_no_size(tmp_path, inputs):
     assert main(['predict', str(folder / 'wide.png'), '-m', str(onnx_path), '-o', str(out)]) == 0
     saliency = cv2.imread(str(out / 'wide_saliency.png'), cv2.IMREAD_UNCHANGED)
     assert saliency.shape == (90, 160)
+
+
+def test_predict_scanpath_is_drawn_on_the_overlay_and_listed_in_json(tmp_path, model, inputs,
+                                                                     capsys):
+    folder, video = inputs
+    common = [str(folder / 'wide.png'), str(video), '-m', str(model), '--size', '64x64',
+              '--cache-dir', str(tmp_path / 'c'), '--overlay-opacity', '0']
+    assert main(['predict', *common, '-o', str(tmp_path / 'plain')]) == 0
+    assert not (tmp_path / 'plain' / 'scanpath.json').exists()
+    out = tmp_path / 'out'
+    assert main(['predict', *common, '--scanpath', '3', '--scanpath-fov', '50',
+                 '-o', str(out)]) == 0
+    assert 'scanpath fixations' in capsys.readouterr().out
+    rows = json.loads((out / 'scanpath.json').read_text())
+    assert {r['source'] for r in rows} == {'wide', 'clip'}
+    wide = [r for r in rows if r['source'] == 'wide']
+    assert [r['order'] for r in wide] == list(range(1, len(wide) + 1)) and 1 <= len(wide) <= 3
+    assert all(0 <= r['x'] < 160 and 0 <= r['y'] < 90 and 0 <= r['saliency'] <= 1
+               for r in wide)
+    # at zero opacity the overlay is the frame plus the drawing: the scanpath differs
+    plain = cv2.imread(str(tmp_path / 'plain' / 'wide_overlay.jpg')).astype(int)
+    drawn = cv2.imread(str(out / 'wide_overlay.jpg')).astype(int)
+    assert drawn.shape == plain.shape and np.abs(drawn - plain).max() > 100
+
+
+def test_predict_refuses_a_negative_scanpath(tmp_path, model, inputs, capsys):
+    folder, _ = inputs
+    with pytest.raises(SystemExit) as info:
+        main(['predict', str(folder / 'wide.png'), '-m', str(model), '--scanpath', '-1',
+              '-o', str(tmp_path / 'o')])
+    assert info.value.code == 2 and 'negative' in capsys.readouterr().err

@@ -1,9 +1,9 @@
 """Only the requested outputs are computed, each from the one prediction of the frame."""
 
+from msinet_ros.attention.peaks import find_fixations, FixationSettings
 from msinet_ros.errors import ImageError, ParameterError
 from msinet_ros.inference import outputs as outputs_module
 from msinet_ros.inference.backends import BackendOptions
-from msinet_ros.attention.peaks import find_fixations, FixationSettings
 from msinet_ros.inference.outputs import compute_outputs, OutputRequest
 from msinet_ros.inference.predictor import SaliencyPredictor
 from msinet_ros.visualization import draw_fixations, heatmap_overlay
