@@ -21,6 +21,8 @@ setup(
         (f'share/{PACKAGE}/config', glob('config/*.yaml') + glob('config/*.xml')
          + glob('config/*.rviz')),
         (f'share/{PACKAGE}/demo/images', glob('demo/images/*')),
+        (f'share/{PACKAGE}/urdf', glob('urdf/*.urdf')),
+        (f'share/{PACKAGE}/worlds', glob('worlds/*.sdf')),
     ],
     install_requires=['setuptools'],
     extras_require={'test': ['pytest']},
@@ -32,9 +34,13 @@ setup(
     entry_points={
         'console_scripts': [
             'msinet = msinet_ros.cli.main:main',
+            'attention_node = msinet_ros.nodes.attention_node:main',
+            'attention_recorder = msinet_ros.nodes.attention_recorder:main',
+            'gaze_controller = msinet_ros.nodes.gaze_controller:main',
             'image_player = msinet_ros.nodes.image_player:main',
             'saliency_node = msinet_ros.nodes.saliency_node:main',
             'saliency_recorder = msinet_ros.nodes.saliency_recorder:main',
+            'virtual_robot = msinet_ros.nodes.virtual_robot:main',
         ],
     },
 )

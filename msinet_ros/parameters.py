@@ -10,13 +10,15 @@ YAML files carry their defaults, and the README's parameter tables are generated
 from dataclasses import dataclass, make_dataclass
 from typing import Dict, Optional, Sequence, Tuple, Type, Union
 
+from .attention.peaks import FixationSettings
+from .attention.settings import AttentionSettings
 from .errors import ParameterError
 from .inference.backends import NAMES as BACKEND_NAMES, TensorRTOptions
-from .attention.peaks import FixationSettings
 from .inference.tensorrt.bindings import LOG_LEVELS
 from .visualization import COLORMAPS
 
 _FIXATIONS = FixationSettings()
+_ATTENTION = AttentionSettings()
 _TENSORRT = TensorRTOptions()
 
 Value = Union[bool, int, float, str]
@@ -126,13 +128,117 @@ SALIENCY_RECORDER: Tuple[ParamSpec, ...] = (
               limits=(0, 1000000)),
 )
 
+ATTENTION_NODE: Tuple[ParamSpec, ...] = (
+    ParamSpec('body_frame', 'base_link', 'Frame the gaze target and the inhibition of return '
+              "are expressed in (fixed to the robot's body)."),
+    ParamSpec('pose_source', 'urdf', "Camera pose at each image's stamp: urdf (forward "
+              'kinematics of robot_description from joint_states; assumes a fixed base) or tf '
+              '(tf2, needs a ROS 2 install; untested here).', choices=('urdf', 'tf')),
+    ParamSpec('world_frame', '', 'With pose_source tf: a fixed frame (e.g. odom) to keep '
+              'inhibition in when the base moves; empty uses body_frame.'),
+    ParamSpec('robot_description', '', 'URDF of the robot; empty: read the robot_description '
+              'topic (transient local, as robot_state_publisher publishes it).'),
+    ParamSpec('rectified', False, 'The saliency map is of a rectified image (rays use P); '
+              'false: raw pixels, rectified with K, D, R and P.'),
+    ParamSpec('target_distance', 2.0, 'Distance (m) along the viewing ray at which the gaze '
+              'target is placed when no depth is known.', limits=(0.05, 1000.0),
+              read_only=False),
+    ParamSpec('use_depth', False, 'Place the target at the depth of depth/image (aligned with '
+              'the saliency map, 32FC1 metres or 16UC1 millimetres) where it is valid.'),
+    ParamSpec('joint_state_tolerance', 0.2, 'How far (s) an image stamp may lie outside the '
+              'buffered joint states; frames further off are skipped and counted.',
+              limits=(0.0, 10.0), read_only=False),
+    ParamSpec('ior_sigma_deg', _ATTENTION.ior_sigma_deg, 'Angular width (degrees, standard '
+              'deviation) of the inhibition around an attended direction.',
+              limits=(0.1, 90.0), read_only=False),
+    ParamSpec('ior_strength', _ATTENTION.ior_strength, 'Inhibition right after a direction is '
+              'attended (1 removes it).', limits=(0.0, 1.0), read_only=False),
+    ParamSpec('ior_decay_s', _ATTENTION.ior_decay_s, 'Time constant (s) of the exponential '
+              'decay of inhibition.', limits=(0.01, 3600.0), read_only=False),
+    ParamSpec('switch_margin', _ATTENTION.switch_margin, 'A new target must beat the current '
+              "one's (inhibited) saliency by this much.", limits=(0.0, 1.0), read_only=False),
+    ParamSpec('min_fixation_s', _ATTENTION.min_fixation_s, 'Minimum time (s) between two '
+              'target changes.', limits=(0.0, 60.0), read_only=False),
+    ParamSpec('threshold', _ATTENTION.threshold, 'Minimum (inhibited) saliency of a target.',
+              limits=(0.0, 1.0), read_only=False),
+    ParamSpec('suppression_speed_deg_s', _ATTENTION.suppression_speed_deg_s, 'Saccadic '
+              'suppression: maps of images taken while a joint moves faster than this (deg/s) '
+              'are ignored; 0 turns it off.', limits=(0.0, 10000.0), read_only=False),
+    ParamSpec('smoothing', _ATTENTION.smoothing, 'Weight of the previous map in an exponential '
+              'average of maps (reset when the head moves); 0 turns it off.',
+              limits=(0.0, 0.95), read_only=False),
+    ParamSpec('map_width', _ATTENTION.map_width, 'The map is shrunk to at most this width '
+              '(pixels) before targets are selected.', limits=(8, 4096)),
+)
+
+GAZE_CONTROLLER: Tuple[ParamSpec, ...] = (
+    ParamSpec('robot_description', '', 'URDF of the robot; empty: read the robot_description '
+              'topic (transient local).'),
+    ParamSpec('body_frame', 'base_link', 'Frame the gaze targets must be in (the URDF link the '
+              'head is mounted on).'),
+    ParamSpec('camera_frame', 'camera_optical_frame', "The camera's REP-103 optical frame in "
+              'the URDF: its z axis is aimed at the target.'),
+    ParamSpec('command_type', 'trajectory', 'trajectory: trajectory_msgs/JointTrajectory on '
+              'head_controller/joint_trajectory (joint_trajectory_controller); position: '
+              'std_msgs/Float64MultiArray on head_controller/commands '
+              '(forward_command_controller).', choices=('trajectory', 'position')),
+    ParamSpec('max_velocity', 0.0, "Joint speed (rad/s) of saccades; 0 uses the URDF's "
+              'velocity limits.', limits=(0.0, 100.0), read_only=False),
+    ParamSpec('saccade_threshold_deg', 3.0, 'Gaze shifts larger than this (degrees) are '
+              'saccades at max_velocity; smaller ones smooth pursuit at pursuit_velocity.',
+              limits=(0.0, 180.0), read_only=False),
+    ParamSpec('pursuit_velocity', 0.5, 'Joint speed (rad/s) of smooth pursuit.',
+              limits=(0.01, 100.0), read_only=False),
+    ParamSpec('deadband_deg', 0.2, 'Targets closer than this (degrees) to the commanded gaze '
+              'send no new command.', limits=(0.0, 45.0), read_only=False),
+    ParamSpec('limit_margin', 0.0, 'Commands stay this far (rad) inside the joint limits.',
+              limits=(0.0, 1.0), read_only=False),
+)
+
+VIRTUAL_ROBOT: Tuple[ParamSpec, ...] = (
+    ParamSpec('urdf', '', 'URDF file of the robot; empty: the shipped pan-tilt head '
+              '(urdf/pan_tilt_head.urdf).'),
+    ParamSpec('camera_frame', 'camera_optical_frame', "The URDF link of the camera's REP-103 "
+              'optical frame: images are rendered from it and stamped with it.'),
+    ParamSpec('width', 320, 'Rendered image width (pixels).', limits=(16, 4096)),
+    ParamSpec('height', 240, 'Rendered image height (pixels).', limits=(16, 4096)),
+    ParamSpec('horizontal_fov_deg', 60.0, 'Horizontal field of view (degrees).',
+              limits=(1.0, 170.0)),
+    ParamSpec('principal_point_offset_x', 0.0, 'Principal point minus the image centre, x '
+              '(pixels): a camera whose K is not centred.', limits=(-1000.0, 1000.0)),
+    ParamSpec('principal_point_offset_y', 0.0, 'Principal point minus the image centre, y '
+              '(pixels).', limits=(-1000.0, 1000.0)),
+    ParamSpec('camera_rate', 10.0, 'Images per second of simulated time.',
+              limits=(0.1, 120.0)),
+    ParamSpec('joint_state_rate', 50.0, 'joint_states per second of simulated time.',
+              limits=(1.0, 1000.0)),
+    ParamSpec('real_time_factor', 1.0, 'Simulated seconds per wall-clock second.',
+              limits=(0.01, 100.0)),
+    ParamSpec('scene_images', '', 'Folder of photographs for the walls; empty: the shipped '
+              'demo images.'),
+)
+
+ATTENTION_RECORDER: Tuple[ParamSpec, ...] = (
+    ParamSpec('output', 'attention_run.jsonl', 'JSON-lines file the run is written to '
+              '(joint states, gaze targets, commands, diagnostics).'),
+    ParamSpec('duration', 0.0, 'Exit after this many seconds of ROS time (the node clock: '
+              'simulated with use_sim_time); 0 records until stopped.',
+              limits=(0.0, 86400.0)),
+    ParamSpec('metadata', '', 'JSON object added to the run\'s meta line (e.g. {"weights": '
+              '"official"}: the behavioural report compares with humans only then).'),
+)
+
 # Lifecycle nodes: their parameters marked read-only can be set while the node is unconfigured.
 MANAGED = frozenset({'saliency_node'})
 
 NODES: Dict[str, Tuple[ParamSpec, ...]] = {
+    'attention_node': ATTENTION_NODE,
+    'attention_recorder': ATTENTION_RECORDER,
+    'gaze_controller': GAZE_CONTROLLER,
     'image_player': IMAGE_PLAYER,
     'saliency_node': SALIENCY_NODE,
     'saliency_recorder': SALIENCY_RECORDER,
+    'virtual_robot': VIRTUAL_ROBOT,
 }
 
 

@@ -1,15 +1,16 @@
 """Message plumbing for the nodes: arrays, camera geometry and fixations to ROS messages."""
 
-from typing import Optional, Sequence
+from typing import Dict, Optional, Sequence
 
-from geometry_msgs.msg import Point, Vector3Stamped
+from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
+from geometry_msgs.msg import Point, PointStamped, Vector3Stamped
 import numpy as np
 from sensor_msgs.msg import CameraInfo, Image, PointCloud2, PointField
 from visualization_msgs.msg import Marker, MarkerArray
 
 from ..attention.camera import CameraGeometry
-from ..imaging import array_fields, ImageFields
 from ..attention.peaks import Fixation
+from ..imaging import array_fields, ImageFields
 
 FIXATION_FIELDS = [PointField(name=name, offset=4 * i, datatype=PointField.FLOAT32, count=1)
                    for i, name in enumerate(('u', 'v', 'saliency'))]
@@ -98,6 +99,46 @@ def fixation_markers(fixations: Sequence[Fixation], rays: Optional[np.ndarray], 
         marker.color.r, marker.color.g, marker.color.a = 1.0, float(fix.saliency), 1.0
         markers.markers.append(marker)
     return markers
+
+
+def point_stamped(point: Sequence[float], header) -> PointStamped:
+    """Return a point (metres) in ``header.frame_id``."""
+    msg = PointStamped(header=header)
+    msg.point = _point(*point)
+    return msg
+
+
+def diagnostics_msg(name: str, level: bytes, message: str, values: Dict[str, object],
+                    stamp, hardware_id: str = '') -> DiagnosticArray:
+    """Return one status as diagnostic_updater publishes it (``name`` is ``node: task``)."""
+    status = DiagnosticStatus(name=name, level=level, message=message,
+                              hardware_id=hardware_id)
+    status.values = [KeyValue(key=key, value=str(value)) for key, value in values.items()]
+    array = DiagnosticArray(status=[status])
+    array.header.stamp = stamp
+    return array
+
+
+def sphere(header, ns: str, index: int, position: Sequence[float], diameter: float,
+           rgba: Sequence[float]) -> Marker:
+    """Return a sphere marker."""
+    marker = Marker(header=header, ns=ns, id=index, type=Marker.SPHERE, action=Marker.ADD)
+    marker.pose.position = _point(*position)
+    marker.pose.orientation.w = 1.0
+    marker.scale.x = marker.scale.y = marker.scale.z = float(diameter)
+    marker.color.r, marker.color.g, marker.color.b, marker.color.a = (float(c) for c in rgba)
+    return marker
+
+
+def line_strip(header, ns: str, index: int, points: Sequence[Sequence[float]], width: float,
+               rgba: Sequence[float]) -> Marker:
+    """Return a line through ``points``."""
+    marker = Marker(header=header, ns=ns, id=index, type=Marker.LINE_STRIP, action=Marker.ADD)
+    marker.points = [_point(*p) for p in points]
+    marker.pose.orientation.w = 1.0
+    marker.scale.x = float(width)
+    marker.color.r, marker.color.g, marker.color.b, marker.color.a = (float(c) for c in rgba)
+    return marker
 
 
 def _point(x: float, y: float, z: float) -> Point:

@@ -37,11 +37,11 @@ from .executors import NodeExecutor
 from .ros_parameters import ParameterListener
 from .runner import main_for
 from ..attention.camera import CameraGeometry
+from ..attention.peaks import FixationSettings
 from ..errors import ImageError, MsinetError, ParameterError
 from ..frame_slot import LatestSlot
 from ..freshness import Freshness, stamp_age_s
 from ..imaging import compressed_to_rgb, image_to_rgb
-from ..attention.peaks import FixationSettings
 from ..inference.outputs import compute_outputs, OutputRequest, SaliencyOutputs
 from ..inference.predictor import SaliencyPredictor
 from ..inference.settings import make_predictor

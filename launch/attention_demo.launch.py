@@ -1,0 +1,113 @@
+"""
+The attention loop on the simulated robot: ``ros2 launch msinet_ros attention_demo.launch.py``.
+
+virtual_robot (pybullet, headless on a CPU) renders the pan-tilt head's camera and publishes
+``/camera/image_raw``, ``/camera/camera_info``, ``/joint_states``, ``/robot_description`` and
+``/clock``; saliency_node (``image:=camera/image_raw``, ``camera_info:=camera/camera_info``)
+-> attention_node (``gaze_target``, ``attention/markers``) -> gaze_controller, whose
+``head_controller/joint_trajectory`` (``command_type:=trajectory``) or
+``head_controller/commands`` (``command_type:=position``) virtual_robot follows: no remapping.
+
+virtual_robot is the clock; every other node runs on its simulation time (``use_sim_time``).
+``record:=run.jsonl`` adds attention_recorder; ``rviz:=true`` rviz2 with
+``config/attention.rviz`` (Fixed Frame ``base_link``). virtual_robot publishes no TF, so
+robot_state_publisher (``robot_state_publisher:=true``, the default; it is not on PyPI) turns
+``/joint_states`` into the TF that rviz's robot model and markers need. Its own
+``robot_description`` output goes to ``robot_state_publisher/robot_description``, so that
+virtual_robot stays the one publisher of ``/robot_description``. The Gazebo counterpart is
+gazebo_attention.launch.py.
+"""
+
+from pathlib import Path
+from typing import Dict, List, Mapping
+
+from ament_index_python.packages import get_package_share_directory
+from launch import LaunchDescription
+from launch.actions import DeclareLaunchArgument, OpaqueFunction
+from launch.substitutions import LaunchConfiguration
+from launch_ros.actions import Node
+from launch_ros.parameter_descriptions import ParameterValue
+
+FLAGS = ('true', 'false', 'True', 'False', '1', '0')
+CAMERA_REMAPPINGS = (('image', 'camera/image_raw'), ('camera_info', 'camera/camera_info'))
+# (name, default, description, choices or None): the one list docs/launch.md is checked against.
+ARGUMENTS = (
+    ('model', '', "saliency_node's weights, ONNX file or TensorRT engine; empty: "
+     '`config/saliency.yaml` decides.', None),
+    ('backend', '', "saliency_node's inference backend; empty: `config/saliency.yaml` decides.",
+     ('', 'onnxruntime', 'tensorrt', 'torch')),
+    ('command_type', 'trajectory', "gaze_controller's output: trajectory_msgs/JointTrajectory "
+     'on `head_controller/joint_trajectory` or std_msgs/Float64MultiArray on '
+     '`head_controller/commands` (virtual_robot follows both).', ('trajectory', 'position')),
+    ('record', '', 'JSONL file attention_recorder writes the run to; empty: no recorder.', None),
+    ('rviz', 'false', 'Start rviz2 with `config/attention.rviz`.', FLAGS),
+    ('robot_state_publisher', 'true', 'Start robot_state_publisher for the TF that rviz needs '
+     '(needs a ROS 2 install: it is not on PyPI).', FLAGS),
+)
+
+
+def flag(value: str) -> bool:
+    """Return the bool a launch flag stands for: ``true``, ``False``, ``1`` ..."""
+    if value not in FLAGS:
+        raise ValueError(f'expected one of {", ".join(FLAGS)}, got {value!r}')
+    return value in ('true', 'True', '1')
+
+
+def node(package: str, executable: str, name: str, **more) -> dict:
+    """Return keyword arguments of a launch_ros ``Node``."""
+    return {'package': package, 'executable': executable, 'name': name, **more}
+
+
+def nodes(args: Mapping[str, str], share: Path) -> Dict[str, dict]:
+    """Return every node to start, as launch_ros ``Node`` keyword arguments, by name."""
+    sim_time = {'use_sim_time': True}
+    saliency = {name: ParameterValue(args[name], value_type=str)
+                for name in ('model', 'backend') if args[name]}
+    found = {
+        'virtual_robot': node(package='msinet_ros', executable='virtual_robot',
+                              name='virtual_robot', parameters=[{'use_sim_time': False}]),
+        'saliency_node': node(
+            package='msinet_ros', executable='saliency_node', name='saliency_node',
+            parameters=[str(share / 'config' / 'saliency.yaml'), sim_time]
+            + ([saliency] if saliency else []),
+            remappings=list(CAMERA_REMAPPINGS)),
+        'attention_node': node(package='msinet_ros', executable='attention_node',
+                               name='attention_node', parameters=[sim_time]),
+        'gaze_controller': node(package='msinet_ros', executable='gaze_controller',
+                                name='gaze_controller',
+                                parameters=[{'command_type': args['command_type'],
+                                             **sim_time}]),
+    }
+    if args['record']:
+        found['attention_recorder'] = node(
+            package='msinet_ros', executable='attention_recorder', name='attention_recorder',
+            parameters=[{'output': ParameterValue(args['record'], value_type=str),
+                         **sim_time}])
+    if flag(args['robot_state_publisher']):
+        urdf = (share / 'urdf' / 'pan_tilt_head.urdf').read_text()
+        found['robot_state_publisher'] = node(
+            package='robot_state_publisher', executable='robot_state_publisher',
+            name='robot_state_publisher',
+            parameters=[{'robot_description': ParameterValue(urdf, value_type=str),
+                         **sim_time}],
+            remappings=[('robot_description', 'robot_state_publisher/robot_description')])
+    if flag(args['rviz']):
+        found['rviz2'] = node(package='rviz2', executable='rviz2', name='rviz2',
+                              arguments=['-d', str(share / 'config' / 'attention.rviz')],
+                              parameters=[sim_time])
+    return found
+
+
+def _launch_setup(context) -> List[Node]:
+    args = {name: LaunchConfiguration(name).perform(context) for name, *_ in ARGUMENTS}
+    share = Path(get_package_share_directory('msinet_ros'))
+    return [Node(output='screen', **kwargs) for kwargs in nodes(args, share).values()]
+
+
+def generate_launch_description():
+    """Declare the arguments; start virtual_robot and the attention chain."""
+    return LaunchDescription(
+        [DeclareLaunchArgument(name, default_value=default, description=description,
+                               **({'choices': list(choices)} if choices else {}))
+         for name, default, description, choices in ARGUMENTS] +
+        [OpaqueFunction(function=_launch_setup)])
