@@ -4,6 +4,7 @@ import json
 import math
 
 from msinet_ros.cli.main import main
+import pytest
 
 
 def _run_file(path, weights='test-double'):
@@ -25,6 +26,7 @@ def _run_file(path, weights='test-double'):
 
 
 def test_behaviour_writes_the_report_and_the_plot(tmp_path, capsys):
+    pytest.importorskip('matplotlib', reason='the plot needs matplotlib (requirements/sim.txt)')
     out = tmp_path / 'out'
     assert main(['behaviour', str(_run_file(tmp_path / 'run.jsonl')), '--output',
                  str(out)]) == 0
