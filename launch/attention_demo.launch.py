@@ -23,13 +23,12 @@ from typing import Dict, List, Mapping
 
 from ament_index_python.packages import get_package_share_directory
 from launch import LaunchDescription
-from launch.actions import DeclareLaunchArgument, OpaqueFunction
+from launch.actions import OpaqueFunction
 from launch.substitutions import LaunchConfiguration
 from launch_ros.actions import Node
 from launch_ros.parameter_descriptions import ParameterValue
+from msinet_ros.launch_support import attention_chain, declare, flag, FLAGS, node
 
-FLAGS = ('true', 'false', 'True', 'False', '1', '0')
-CAMERA_REMAPPINGS = (('image', 'camera/image_raw'), ('camera_info', 'camera/camera_info'))
 # (name, default, description, choices or None): the one list docs/launch.md is checked against.
 ARGUMENTS = (
     ('model', '', "saliency_node's weights, ONNX file or TensorRT engine; empty: "
@@ -46,43 +45,12 @@ ARGUMENTS = (
 )
 
 
-def flag(value: str) -> bool:
-    """Return the bool a launch flag stands for: ``true``, ``False``, ``1`` ..."""
-    if value not in FLAGS:
-        raise ValueError(f'expected one of {", ".join(FLAGS)}, got {value!r}')
-    return value in ('true', 'True', '1')
-
-
-def node(package: str, executable: str, name: str, **more) -> dict:
-    """Return keyword arguments of a launch_ros ``Node``."""
-    return {'package': package, 'executable': executable, 'name': name, **more}
-
-
 def nodes(args: Mapping[str, str], share: Path) -> Dict[str, dict]:
     """Return every node to start, as launch_ros ``Node`` keyword arguments, by name."""
     sim_time = {'use_sim_time': True}
-    saliency = {name: ParameterValue(args[name], value_type=str)
-                for name in ('model', 'backend') if args[name]}
-    found = {
-        'virtual_robot': node(package='msinet_ros', executable='virtual_robot',
-                              name='virtual_robot', parameters=[{'use_sim_time': False}]),
-        'saliency_node': node(
-            package='msinet_ros', executable='saliency_node', name='saliency_node',
-            parameters=[str(share / 'config' / 'saliency.yaml'), sim_time]
-            + ([saliency] if saliency else []),
-            remappings=list(CAMERA_REMAPPINGS)),
-        'attention_node': node(package='msinet_ros', executable='attention_node',
-                               name='attention_node', parameters=[sim_time]),
-        'gaze_controller': node(package='msinet_ros', executable='gaze_controller',
-                                name='gaze_controller',
-                                parameters=[{'command_type': args['command_type'],
-                                             **sim_time}]),
-    }
-    if args['record']:
-        found['attention_recorder'] = node(
-            package='msinet_ros', executable='attention_recorder', name='attention_recorder',
-            parameters=[{'output': ParameterValue(args['record'], value_type=str),
-                         **sim_time}])
+    found = {'virtual_robot': node(package='msinet_ros', executable='virtual_robot',
+                                   name='virtual_robot', parameters=[{'use_sim_time': False}]),
+             **attention_chain(args, share)}
     if flag(args['robot_state_publisher']):
         urdf = (share / 'urdf' / 'pan_tilt_head.urdf').read_text()
         found['robot_state_publisher'] = node(
@@ -107,7 +75,4 @@ def _launch_setup(context) -> List[Node]:
 def generate_launch_description():
     """Declare the arguments; start virtual_robot and the attention chain."""
     return LaunchDescription(
-        [DeclareLaunchArgument(name, default_value=default, description=description,
-                               **({'choices': list(choices)} if choices else {}))
-         for name, default, description, choices in ARGUMENTS] +
-        [OpaqueFunction(function=_launch_setup)])
+        declare(ARGUMENTS) + [OpaqueFunction(function=_launch_setup)])

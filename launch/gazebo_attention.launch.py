@@ -41,7 +41,7 @@ from typing import Dict, List, Mapping
 
 from ament_index_python.packages import get_package_share_directory
 from launch import LaunchDescription
-from launch.actions import DeclareLaunchArgument, IncludeLaunchDescription, OpaqueFunction
+from launch.actions import IncludeLaunchDescription, OpaqueFunction
 from launch.actions import RegisterEventHandler
 from launch.event_handlers import OnProcessExit
 from launch.launch_description_sources import PythonLaunchDescriptionSource
@@ -49,15 +49,14 @@ from launch.substitutions import LaunchConfiguration, PathJoinSubstitution
 from launch_ros.actions import Node
 from launch_ros.parameter_descriptions import ParameterValue
 from launch_ros.substitutions import FindPackageShare
+from msinet_ros.launch_support import attention_chain, declare, flag, FLAGS, node
 
-FLAGS = ('true', 'false', 'True', 'False', '1', '0')
 PLACEHOLDER = '@HEAD_CONTROLLERS_YAML@'
 ROBOT_NAME = 'msinet_pan_tilt_head'
 # command_type -> the controller spawned and gaze_controller's remappings
 CONTROLLERS = {'trajectory': ('head_controller', ()),
                'position': ('head_position_controller',
                             (('head_controller/commands', 'head_position_controller/commands'),))}
-CAMERA_REMAPPINGS = (('image', 'camera/image_raw'), ('camera_info', 'camera/camera_info'))
 # (name, default, description, choices or None): the one list docs/launch.md is checked against.
 ARGUMENTS = (
     ('world', '', 'SDF world; empty: the shipped `worlds/attention.sdf`.', None),
@@ -75,18 +74,6 @@ ARGUMENTS = (
 )
 
 
-def flag(value: str) -> bool:
-    """Return the bool a launch flag stands for: ``true``, ``False``, ``1`` ..."""
-    if value not in FLAGS:
-        raise ValueError(f'expected one of {", ".join(FLAGS)}, got {value!r}')
-    return value in ('true', 'True', '1')
-
-
-def node(package: str, executable: str, name: str, **more) -> dict:
-    """Return keyword arguments of a launch_ros ``Node``."""
-    return {'package': package, 'executable': executable, 'name': name, **more}
-
-
 def robot_description(share: Path) -> str:
     """Return the shipped URDF with the controllers file's installed path filled in."""
     text = (share / 'urdf' / 'pan_tilt_head.urdf').read_text()
@@ -100,8 +87,6 @@ def nodes(args: Mapping[str, str], share: Path) -> Dict[str, dict]:
     sim_time = {'use_sim_time': True}
     controllers = str(share / 'config' / 'head_controllers.yaml')
     controller, remappings = CONTROLLERS[args['command_type']]
-    saliency = {name: ParameterValue(args[name], value_type=str)
-                for name in ('model', 'backend') if args[name]}
     found = {
         'robot_state_publisher': node(
             package='robot_state_publisher', executable='robot_state_publisher',
@@ -122,23 +107,8 @@ def nodes(args: Mapping[str, str], share: Path) -> Dict[str, dict]:
         'bridge': node(package='ros_gz_bridge', executable='parameter_bridge', name='gz_bridge',
                        parameters=[{'config_file': str(share / 'config' / 'gz_bridge.yaml'),
                                     **sim_time}]),
-        'saliency_node': node(
-            package='msinet_ros', executable='saliency_node', name='saliency_node',
-            parameters=[str(share / 'config' / 'saliency.yaml'), sim_time]
-            + ([saliency] if saliency else []),
-            remappings=list(CAMERA_REMAPPINGS)),
-        'attention_node': node(package='msinet_ros', executable='attention_node',
-                               name='attention_node', parameters=[sim_time]),
-        'gaze_controller': node(
-            package='msinet_ros', executable='gaze_controller', name='gaze_controller',
-            parameters=[{'command_type': args['command_type'], **sim_time}],
-            remappings=list(remappings)),
+        **attention_chain(args, share, remappings),
     }
-    if args['record']:
-        found['attention_recorder'] = node(  # records the commands where they go
-            package='msinet_ros', executable='attention_recorder', name='attention_recorder',
-            parameters=[{'output': ParameterValue(args['record'], value_type=str),
-                         **sim_time}], remappings=list(remappings))
     if flag(args['rviz']):
         found['rviz2'] = node(package='rviz2', executable='rviz2', name='rviz2',
                               arguments=['-d', str(share / 'config' / 'attention.rviz')],
@@ -176,7 +146,4 @@ def _launch_setup(context) -> List:
 def generate_launch_description():
     """Declare the arguments; start Gazebo, the robot, its controllers and the attention chain."""
     return LaunchDescription(
-        [DeclareLaunchArgument(name, default_value=default, description=description,
-                               **({'choices': list(choices)} if choices else {}))
-         for name, default, description, choices in ARGUMENTS] +
-        [OpaqueFunction(function=_launch_setup)])
+        declare(ARGUMENTS) + [OpaqueFunction(function=_launch_setup)])

@@ -8,12 +8,12 @@ bool ``ParameterValue``).
 """
 
 from launch import LaunchDescription
-from launch.actions import DeclareLaunchArgument, OpaqueFunction
+from launch.actions import OpaqueFunction
 from launch.substitutions import LaunchConfiguration
 from launch_ros.actions import Node
 from launch_ros.parameter_descriptions import ParameterValue
+from msinet_ros.launch_support import declare, flag, FLAGS
 
-FLAGS = ('true', 'false', 'True', 'False', '1', '0')
 # (name, default or None when required, description, choices or None): docs/launch.md's table.
 ARGUMENTS = (
     ('folder', None, 'Folder of images (png, jpg, bmp, tif) published in name order.', None),
@@ -24,13 +24,6 @@ ARGUMENTS = (
     ('namespace', '', 'Namespace of the node and its topic.', None),
     ('use_sim_time', 'false', 'Stamp the images with /clock time.', FLAGS),
 )
-
-
-def flag(value: str) -> bool:
-    """Return the bool a launch flag stands for: ``true``, ``False``, ``1`` ..."""
-    if value not in FLAGS:
-        raise ValueError(f'expected one of {", ".join(FLAGS)}, got {value!r}')
-    return value in ('true', 'True', '1')
 
 
 def _launch_setup(context):
@@ -53,8 +46,4 @@ def _launch_setup(context):
 def generate_launch_description():
     """Declare the arguments; start image_player with typed parameters."""
     return LaunchDescription(
-        [DeclareLaunchArgument(name, description=description,
-                               **({} if default is None else {'default_value': default}),
-                               **({'choices': list(choices)} if choices else {}))
-         for name, default, description, choices in ARGUMENTS] +
-        [OpaqueFunction(function=_launch_setup)])
+        declare(ARGUMENTS) + [OpaqueFunction(function=_launch_setup)])

@@ -22,13 +22,13 @@ from pathlib import Path
 
 from ament_index_python.packages import get_package_share_directory
 from launch import LaunchDescription
-from launch.actions import DeclareLaunchArgument, OpaqueFunction
+from launch.actions import OpaqueFunction
 from launch.substitutions import LaunchConfiguration
 from launch_ros.actions import Node
 from launch_ros.parameter_descriptions import ParameterValue
+from msinet_ros.launch_support import declare, flag, FLAGS
 import yaml
 
-FLAGS = ('true', 'false', 'True', 'False', '1', '0')
 LOG_LEVELS = ('debug', 'info', 'warn', 'error', 'fatal')
 FROM_FILE = ' (empty: the parameters file decides)'
 # (name, default, description, choices or None): the one list docs/launch.md is checked against.
@@ -62,13 +62,6 @@ ARGUMENTS = (
 # config/saliency.rviz display name -> the node-relative topic it shows ('' = the camera image)
 RVIZ_DISPLAYS = {'Camera': '', 'Saliency overlay': 'saliency_overlay/image',
                  'Fixation rays': 'fixations/markers'}
-
-
-def flag(value: str) -> bool:
-    """Return the bool a launch flag stands for: ``true``, ``False``, ``1`` ..."""
-    if value not in FLAGS:
-        raise ValueError(f'expected one of {", ".join(FLAGS)}, got {value!r}')
-    return value in ('true', 'True', '1')
 
 
 def resolve(name: str, namespace: str) -> str:
@@ -147,7 +140,4 @@ def _launch_setup(context):
 def generate_launch_description():
     """Declare the arguments; start the node and, with ``rviz:=true``, rviz."""
     return LaunchDescription(
-        [DeclareLaunchArgument(name, default_value=default, description=description,
-                               **({'choices': list(choices)} if choices else {}))
-         for name, default, description, choices in ARGUMENTS] +
-        [OpaqueFunction(function=_launch_setup)])
+        declare(ARGUMENTS) + [OpaqueFunction(function=_launch_setup)])

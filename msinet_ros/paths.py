@@ -34,6 +34,15 @@ def fastdds_profile_env(profile: Path, distro: Optional[str] = None) -> Dict[str
     return fastdds_3 if distro else {**fastdds_2, **fastdds_3}
 
 
+def share_dir() -> Path:
+    """Return the installed share/msinet_ros, or the source checkout when not installed."""
+    try:
+        from ament_index_python.packages import get_package_share_directory
+        return Path(get_package_share_directory('msinet_ros'))
+    except (ImportError, LookupError):
+        return SOURCE_ROOT
+
+
 def ros_home() -> Path:
     """Return ``$ROS_HOME``, or ``~/.ros`` as ROS 2 does when it is unset."""
     return Path(os.environ.get('ROS_HOME') or Path.home() / '.ros')

@@ -42,6 +42,7 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
+from .directions import angle_deg
 from ..errors import MsinetError, require
 
 HUMAN_FIRST_SACCADE_S = 0.317
@@ -284,12 +285,6 @@ def _pan_tilt_columns(run: Run, settings: BehaviourSettings) -> Tuple[int, int]:
                          "pan_joint/tilt_joint in the run's meta)")
 
 
-def _angle_between(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Return the angle (deg) between unit vectors, row by row (accurate for small angles)."""
-    cross = np.linalg.norm(np.cross(a, b), axis=-1)
-    return np.degrees(np.arctan2(cross, np.sum(a * b, axis=-1)))
-
-
 # ---------------------------------------------------------------------------------- measures
 
 def detect_saccades(times: np.ndarray, gaze: np.ndarray,
@@ -308,7 +303,7 @@ def detect_saccades(times: np.ndarray, gaze: np.ndarray,
     if len(times) < 2:
         return []
     dt = np.diff(times)
-    step = _angle_between(gaze[:-1], gaze[1:])
+    step = angle_deg(gaze[:-1], gaze[1:])
     with np.errstate(divide='ignore', invalid='ignore'):
         speed = np.where(dt > 0, step / np.where(dt > 0, dt, 1.0), 0.0)
     fast = speed >= settings.saccade_speed_deg_s
@@ -322,7 +317,7 @@ def detect_saccades(times: np.ndarray, gaze: np.ndarray,
         while last + 1 < len(fast) and fast[last + 1]:
             last += 1
         onset, offset = float(times[index]), float(times[last + 1])
-        amplitude = float(_angle_between(gaze[index], gaze[last + 1]))
+        amplitude = float(angle_deg(gaze[index], gaze[last + 1]))
         if offset - onset >= settings.min_saccade_s and \
                 amplitude >= settings.min_amplitude_deg:
             saccades.append(Saccade(onset, offset, amplitude,
@@ -371,7 +366,7 @@ def revisits(fixations: Sequence[Fixation], threshold_deg: float) -> Tuple[int, 
                        np.array([f.elevation_deg for f in fixations]))
     count = 0
     for index in range(2, len(fixations)):
-        angles = _angle_between(directions[:index - 1], directions[index][None, :])
+        angles = angle_deg(directions[:index - 1], directions[index][None, :])
         count += int(np.min(angles) <= threshold_deg)
     return count, max(0, len(fixations) - 2)
 

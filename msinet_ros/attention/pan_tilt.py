@@ -16,6 +16,7 @@ from typing import Optional, Sequence
 import numpy as np
 from scipy.optimize import least_squares
 
+from .directions import angle_deg
 from .kinematics import HeadModelError, KinematicChain
 from ..errors import ParameterError
 
@@ -30,8 +31,7 @@ def angle_between(a: Sequence[float], b: Sequence[float]) -> float:
     norms = float(np.linalg.norm(a) * np.linalg.norm(b))
     if not norms > 0.0:
         return 180.0
-    cross = float(np.linalg.norm(np.cross(a, b)))
-    return math.degrees(math.atan2(cross, float(np.dot(a, b))))
+    return angle_deg(a, b)
 
 
 @dataclass(frozen=True, eq=False)  # arrays: compare fields with numpy

@@ -43,7 +43,7 @@ class FixationSettings:
                                  'must be >= 0, thresholds within 0..1')
 
 
-def _refine(saliency: np.ndarray, row: int, col: int) -> tuple:
+def refine_peak(saliency: np.ndarray, row: int, col: int) -> tuple:
     """Return the sub-pixel offset (dy, dx) of a peak from a parabola through its neighbours."""
     offsets = []
     for axis, index, size in ((0, row, saliency.shape[0]), (1, col, saliency.shape[1])):
@@ -79,7 +79,7 @@ def find_fixations(saliency: np.ndarray, box: Letterbox,
                 break
     fixations = []
     for row, col in chosen:
-        dy, dx = _refine(region, row, col)
+        dy, dx = refine_peak(region, row, col)
         y, x = box.to_frame(box.top + row + dy, box.left + col + dx)
         fixations.append(Fixation(x=x, y=y, saliency=float(region[row, col])))
     return fixations

@@ -11,30 +11,16 @@ revisited once its inhibition has decayed; with ``min_fixation_s = 0`` time stan
 Hysteresis has no part here: on a still map it only delays the same choices.
 """
 
-import math
 from typing import List, Optional
 
 import numpy as np
 
-from .camera import CameraGeometry
+from .camera import CameraGeometry, pinhole
 from .inhibition import InhibitionOfReturn
 from .peaks import Fixation
 from .selector import map_view, peak, pixel_rays, shrink
 from .settings import AttentionSettings
 from ..errors import ParameterError
-
-
-def pinhole(height: int, width: int, horizontal_fov_deg: float) -> CameraGeometry:
-    """Return an undistorted camera with square pixels, the given field of view, centred."""
-    if not 0 < horizontal_fov_deg < 180:
-        raise ParameterError(f'horizontal field of view {horizontal_fov_deg} deg is not within '
-                             '0..180 (exclusive)')
-    f = width / 2.0 / math.tan(math.radians(horizontal_fov_deg) / 2.0)
-    cx, cy = (width - 1) / 2.0, (height - 1) / 2.0
-    return CameraGeometry(height=height, width=width, distortion_model='plumb_bob',
-                          d=(0.0,) * 5, k=(f, 0.0, cx, 0.0, f, cy, 0.0, 0.0, 1.0),
-                          r=(1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0),
-                          p=(f, 0.0, cx, 0.0, 0.0, f, cy, 0.0, 0.0, 0.0, 1.0, 0.0))
 
 
 def scanpath(saliency: np.ndarray, n: int, geometry: Optional[CameraGeometry] = None,
@@ -53,7 +39,7 @@ def scanpath(saliency: np.ndarray, n: int, geometry: Optional[CameraGeometry] = 
     if n < 0:
         raise ParameterError(f'a scanpath of {n} fixations')
     if geometry is None:
-        geometry = pinhole(saliency.shape[0], saliency.shape[1], horizontal_fov_deg)
+        geometry = pinhole(saliency.shape[1], saliency.shape[0], horizontal_fov_deg)
     view = map_view(geometry, saliency.shape, settings.map_width)
     small = shrink(saliency, view)
     rays = pixel_rays(view.geometry, True)

@@ -48,8 +48,9 @@ import cv2
 import numpy as np
 
 from .camera import Axis, CameraGeometry
+from .directions import angle_deg
 from .inhibition import InhibitionOfReturn
-from .peaks import _refine
+from .peaks import refine_peak
 from .settings import AttentionSettings
 from ..errors import ParameterError
 
@@ -145,7 +146,7 @@ def pixel_rays(geometry: CameraGeometry, rectified: bool) -> np.ndarray:
 def peak(inhibited: np.ndarray) -> Tuple[int, int, float, float]:
     """Return (row, col) of the map's maximum and its sub-pixel position (u, v)."""
     row, col = np.unravel_index(int(np.argmax(inhibited)), inhibited.shape)
-    dy, dx = _refine(inhibited, row, col)
+    dy, dx = refine_peak(inhibited, row, col)
     return int(row), int(col), col + dx, row + dy
 
 
@@ -160,11 +161,6 @@ def climb(saliency: np.ndarray, row: int, col: int) -> Tuple[int, int]:
             break
         row, col = top + int(r), left + int(c)
     return row, col
-
-
-def angle_deg(a: np.ndarray, b: np.ndarray) -> float:
-    """Return the angle between two unit vectors in degrees."""
-    return math.degrees(math.acos(float(np.clip(np.dot(a, b), -1.0, 1.0))))
 
 
 def rotation_deg(a: np.ndarray, b: np.ndarray) -> float:
@@ -274,7 +270,7 @@ class AttentionSelector:
             row, col = climb(small, row, col)  # the target's own inhibition shifts the maximum
             if small[row, col] < s.threshold:
                 return self._decision('hold')
-            dy, dx = _refine(small, row, col)
+            dy, dx = refine_peak(small, row, col)
             u, v = col + dx, row + dy
             direction = rotation @ view.geometry.rays([(u, v)], rectified)[0]
             state.target = Target(direction, origin, view.to_original(u, v),

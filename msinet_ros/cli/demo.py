@@ -19,17 +19,7 @@ from .. import __version__
 from ..errors import MsinetError
 from ..model import onnx_export, weights
 from ..model.source import ModelSource
-from ..paths import cache_dir, fastdds_profile_env
-
-HERE = Path(__file__).resolve()
-
-
-def _share() -> Path:
-    try:
-        from ament_index_python.packages import get_package_share_directory
-        return Path(get_package_share_directory('msinet_ros'))
-    except (ImportError, LookupError):
-        return HERE.parents[2]  # a source checkout
+from ..paths import cache_dir, fastdds_profile_env, share_dir
 
 
 def _executable(name: str) -> str:
@@ -72,9 +62,9 @@ def _default_model(size: str):
 def run(args: argparse.Namespace) -> int:
     """Start the three processes, wait for the recorder, stop the others."""
     model, size = (args.model, args.size) if args.model else _default_model(args.size)
-    images = args.images or _share() / 'demo' / 'images'
+    images = args.images or share_dir() / 'demo' / 'images'
     env = dict(os.environ, ROS_AUTOMATIC_DISCOVERY_RANGE='LOCALHOST',
-               **fastdds_profile_env(_share() / 'config' / 'fastdds_large_images.xml'))
+               **fastdds_profile_env(share_dir() / 'config' / 'fastdds_large_images.xml'))
     env.setdefault('ROS_DOMAIN_ID', str(random.randint(1, 101)))
     commands = {
         'saliency_node': ['-p', f'model:={model}', '-p', f'size:={size}'],

@@ -129,12 +129,19 @@ class AttentionNode(Node):
         velocities = msg.velocity if len(msg.velocity) == len(msg.name) else None
         self._history.add(stamp, list(msg.name), list(msg.position), velocities)
 
-    def _on_depth(self, msg: Image) -> None:
+    def _decode(self, msg: Image, what: str) -> Optional[np.ndarray]:
+        """Return a single-channel image as float32, or None (counted, logged) if it is bad."""
         try:
-            depth = image_to_float(msg.height, msg.width, msg.encoding, msg.step,
-                                   msg.is_bigendian, msg.data)
+            values = image_to_float(msg.height, msg.width, msg.encoding, msg.step,
+                                    msg.is_bigendian, msg.data)
         except MsinetError as exc:
-            self._reject(f'depth image: {exc}')
+            self._reject(f'{what}: {exc}')
+            return None
+        return values
+
+    def _on_depth(self, msg: Image) -> None:
+        depth = self._decode(msg, 'depth image')
+        if depth is None:
             return
         if msg.encoding == '16UC1':
             depth = depth * np.float32(1e-3)  # millimetres (REP-118)
@@ -153,11 +160,8 @@ class AttentionNode(Node):
         if core != self._core:
             self._core = core
             self._selector.settings = core
-        try:
-            saliency = image_to_float(msg.height, msg.width, msg.encoding, msg.step,
-                                      msg.is_bigendian, msg.data)
-        except MsinetError as exc:
-            self._reject(f'saliency map: {exc}')
+        saliency = self._decode(msg, 'saliency map')
+        if saliency is None:
             return
         if not np.isfinite(saliency).all():
             self._reject('saliency map with NaN or infinite values')

@@ -39,7 +39,7 @@ from .robot_description import receive_description
 from .ros_parameters import ParameterListener
 from .runner import main_for
 from ..attention.kinematics import KinematicChain
-from ..attention.pan_tilt import PanTiltHead
+from ..attention.pan_tilt import angle_between, PanTiltHead
 from ..errors import MsinetError
 from ..parameters import GAZE_CONTROLLER
 
@@ -139,7 +139,7 @@ class GazeController(Node):
             if not aim.within_limits:
                 self._counts['targets clipped'] += 1
         goal = np.asarray(aim.clipped, float)
-        shift = math.degrees(_angle(head.gaze_direction(current), head.gaze_direction(goal)))
+        shift = angle_between(head.gaze_direction(current), head.gaze_direction(goal))
         if shift < s.deadband_deg:
             return
         saccade = shift > s.saccade_threshold_deg
@@ -209,11 +209,6 @@ class GazeController(Node):
         self._diagnostics.publish(messages.diagnostics_msg(
             f'{self.get_name()}: gaze', level, message, values,
             self.get_clock().now().to_msg()))
-
-
-def _angle(a: np.ndarray, b: np.ndarray) -> float:
-    """Return the angle (rad) between two unit vectors."""
-    return float(np.arctan2(np.linalg.norm(np.cross(a, b)), np.dot(a, b)))
 
 
 main = main_for('gaze_controller', GazeController)

@@ -37,19 +37,11 @@ from .ros_parameters import declare_all
 from .runner import main_for
 from ..errors import ParameterError
 from ..parameters import VIRTUAL_ROBOT
+from ..paths import share_dir
 from ..simulation.scene import Scene
 
 STEP_PERIOD_S = 0.01  # wall-clock period of the physics steps and of /clock
 THROTTLE_S = 5.0
-
-
-def share_dir() -> Path:
-    """Return the installed share/msinet_ros, or the source checkout when not installed."""
-    try:
-        from ament_index_python.packages import get_package_share_directory
-        return Path(get_package_share_directory('msinet_ros'))
-    except (ImportError, LookupError):
-        return Path(__file__).resolve().parents[2]
 
 
 def latched_qos() -> QoSProfile:

@@ -22,28 +22,6 @@ OPENGL = (0.5, 0.5)
 TINY_RENDERER = (0.0, 1.0)
 
 
-def pinhole(width: int, height: int, horizontal_fov_deg: float, offset_x: float = 0.0,
-            offset_y: float = 0.0) -> CameraGeometry:
-    """
-    Return the geometry (K, P = [K | 0], R = I, no distortion) of an ideal pinhole camera.
-
-    fx = fy = (W / 2) / tan(hfov / 2) (square pixels; the field of view spans the image's outer
-    edges); the principal point is the image centre ((W - 1) / 2, (H - 1) / 2) plus the
-    offset in pixels.
-    """
-    if not 0.0 < horizontal_fov_deg < 180.0:
-        raise ParameterError(f'horizontal field of view {horizontal_fov_deg} deg is not in '
-                             '(0, 180)')
-    f = 0.5 * width / np.tan(np.radians(horizontal_fov_deg) / 2.0)
-    cx = (width - 1) / 2.0 + offset_x
-    cy = (height - 1) / 2.0 + offset_y
-    k = (f, 0.0, cx, 0.0, f, cy, 0.0, 0.0, 1.0)
-    p = (f, 0.0, cx, 0.0, 0.0, f, cy, 0.0, 0.0, 0.0, 1.0, 0.0)
-    return CameraGeometry(height=height, width=width, distortion_model='plumb_bob',
-                          d=(0.0,) * 5, k=k, r=(1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0),
-                          p=p)
-
-
 def view_matrix(t_world_optical: np.ndarray) -> np.ndarray:
     """
     Return the 4x4 OpenGL view matrix (world -> eye) of a camera at a REP-103 optical frame.

@@ -19,8 +19,8 @@ from xml.etree import ElementTree
 import cv2
 import numpy as np
 
-from .camera import gl_list, pinhole, projection_matrix, view_matrix
-from ..attention.camera import CameraGeometry
+from .camera import gl_list, projection_matrix, view_matrix
+from ..attention.camera import CameraGeometry, pinhole
 from ..errors import MissingDependencyError, MsinetError, ParameterError
 
 PathLike = Union[str, Path]

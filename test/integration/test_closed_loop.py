@@ -30,6 +30,7 @@ import time
 from typing import Dict, List, Tuple
 
 from geometry_msgs.msg import PointStamped
+from msinet_ros.attention.directions import angle_deg
 from msinet_ros.attention.kinematics import KinematicChain
 from msinet_ros.simulation.scene import TARGETS as SCENE_TARGETS
 import numpy as np
@@ -107,16 +108,11 @@ def _head():
     return KinematicChain.from_urdf(urdf, 'base_link', 'camera_optical_frame')
 
 
-def _angle_deg(a: np.ndarray, b: np.ndarray) -> float:
-    a, b = a / np.linalg.norm(a), b / np.linalg.norm(b)
-    return math.degrees(math.atan2(np.linalg.norm(np.cross(a, b)), float(np.dot(a, b))))
-
-
 def _off_axis(chain, positions: Dict[str, float]) -> Dict[str, float]:
     """Return each scene object's angle (deg) from the optical axis at these joint positions."""
     pose = chain.pose(positions)
     axis, origin = pose[:3, 2], pose[:3, 3]
-    return {target.name: _angle_deg(axis, np.asarray(target.position) - origin)
+    return {target.name: angle_deg(axis, np.asarray(target.position) - origin)
             for target in SCENE_TARGETS}
 
 
@@ -139,9 +135,9 @@ def _choices(targets) -> List[Tuple[float, str]]:
     """Return (image stamp, object) each time the published gaze target moves to an object."""
     choices: List[Tuple[float, str]] = []
     for stamp, point in targets:
-        name, angle = min(((t.name, _angle_deg(point - _PAN_CENTRE, np.asarray(t.position)
-                                               - _PAN_CENTRE)) for t in SCENE_TARGETS),
-                          key=lambda item: item[1])
+        name, angle = min(((t.name, angle_deg(point - _PAN_CENTRE,
+                                              np.asarray(t.position) - _PAN_CENTRE))
+                           for t in SCENE_TARGETS), key=lambda item: item[1])
         if angle < 2 * LEFT_DEG and (not choices or choices[-1][1] != name):
             choices.append((stamp, name))
     return choices

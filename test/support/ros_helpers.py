@@ -15,6 +15,7 @@ from typing import Any, Callable, List, Mapping
 
 import cv2
 from image_encodings import encode
+from msinet_ros.paths import share_dir  # noqa: F401 (the tests import it from here)
 import numpy as np
 import pytest
 from rcl_interfaces.msg import Parameter, ParameterType, ParameterValue
@@ -25,15 +26,6 @@ from rclpy.executors import SingleThreadedExecutor
 from sensor_msgs.msg import CameraInfo, Image
 
 DEMO_IMAGES = Path(__file__).resolve().parents[2] / 'demo' / 'images'
-
-
-def share_dir() -> Path:
-    """Return the installed share/msinet_ros, or the source tree when not installed."""
-    try:
-        from ament_index_python.packages import get_package_share_directory
-        return Path(get_package_share_directory('msinet_ros'))
-    except (ImportError, LookupError):
-        return Path(__file__).resolve().parents[2]
 
 
 def installed_executable(name: str) -> Path:

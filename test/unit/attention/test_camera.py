@@ -4,7 +4,7 @@ import math
 from types import SimpleNamespace
 
 import cv2
-from msinet_ros.attention.camera import CameraGeometry, resampled_projection
+from msinet_ros.attention.camera import CameraGeometry, pinhole, resampled_projection
 from msinet_ros.errors import ParameterError
 import numpy as np
 import pytest
@@ -244,3 +244,10 @@ def test_points_behind_the_camera_project_to_nan(rectified):
     assert OFF_CENTRE.project(np.zeros((0, 3)), rectified).shape == (0, 2)
     with pytest.raises(ParameterError, match='no calibration'):
         CameraGeometry().project([[0.0, 0.0, 1.0]], rectified)
+
+
+def test_pinhole_has_the_field_of_view_and_a_centred_principal_point():
+    camera = pinhole(320, 240, 90.0)
+    assert camera.k[0] == pytest.approx(160.0) and camera.k[2] == 159.5 and camera.k[5] == 119.5
+    edge = camera.rays([(-0.5, 119.5)], True)[0]
+    assert math.degrees(math.atan2(-edge[0], edge[2])) == pytest.approx(45.0)

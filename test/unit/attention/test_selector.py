@@ -3,7 +3,7 @@
 from dataclasses import replace
 import math
 
-from msinet_ros.attention.scanpath import pinhole
+from msinet_ros.attention.camera import pinhole
 from msinet_ros.attention.selector import AttentionSelector, map_view
 from msinet_ros.attention.settings import AttentionSettings
 from msinet_ros.errors import ParameterError
@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 CAMERA_SHAPE = (96, 128)
-CAMERA = pinhole(96, 128, 60.0)  # f = 64 / tan(30 deg) = 110.85 px, centre (63.5, 47.5)
+CAMERA = pinhole(128, 96, 60.0)  # f = 64 / tan(30 deg) = 110.85 px, centre (63.5, 47.5)
 F = 64 / math.tan(math.radians(30))
 STILL = np.eye(4)
 
@@ -45,7 +45,7 @@ def angle(a, b):
 
 def test_inhibition_of_return_stays_with_the_direction_when_the_head_turns():
     """The attended body direction stays inhibited at its new pixel; its old pixel is free."""
-    big = pinhole(192, 256, 60.0)  # shrunk to 128 x 96 by map_width: pixels map back
+    big = pinhole(256, 192, 60.0)  # shrunk to 128 x 96 by map_width: pixels map back
     f_big = 128 / math.tan(math.radians(30))
     centre = (127.5, 95.5)
     old_direction_now = 127.5 - f_big * math.tan(math.radians(15))  # after a 15 deg pan
@@ -181,7 +181,7 @@ def test_smoothing_averages_maps_until_the_camera_turns():
 
 
 def test_raw_distorted_maps_select_the_ray_of_the_original_pixel():
-    geometry = replace(pinhole(192, 256, 60.0), d=(-0.2, 0.05, 0.0, 0.0, 0.0))
+    geometry = replace(pinhole(256, 192, 60.0), d=(-0.2, 0.05, 0.0, 0.0, 0.0))
     decision = AttentionSelector().update(blobs((192, 256), (40, 30, 1.0), width=6), geometry,
                                           False, STILL, 0.0, 0.0)
     assert np.allclose(decision.target.pixel, (40, 30), atol=0.5)
@@ -206,7 +206,7 @@ def test_new_settings_apply_to_the_inhibition_and_bad_maps_are_refused():
 
 
 def test_the_map_view_shrinks_to_map_width_and_maps_pixels_back():
-    view = map_view(pinhole(480, 640, 60.0), (480, 640), 128)
+    view = map_view(pinhole(640, 480, 60.0), (480, 640), 128)
     assert view.shape == (96, 128) and view.geometry.width == 128
     assert view.to_original(0, 0) == pytest.approx((2.0, 2.0))  # centre of the first 5x5
     small = map_view(CAMERA, (96, 128), 200)

@@ -2,8 +2,9 @@
 
 from pathlib import Path
 
+from msinet_ros.attention.camera import pinhole
 from msinet_ros.errors import ParameterError
-from msinet_ros.simulation.camera import (OPENGL, pinhole, project, projection_matrix,
+from msinet_ros.simulation.camera import (OPENGL, project, projection_matrix,
                                           TINY_RENDERER, view_matrix)
 from msinet_ros.simulation.scene import Scene, Target, TARGETS
 import numpy as np
