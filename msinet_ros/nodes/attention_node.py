@@ -83,6 +83,8 @@ class AttentionNode(Node):
             'maps', 'targets', 'suppressed', 'without pose', 'without camera_info',
             'rejected'), 0)
         self._pending = None  # (stamp_ns, header, map) of a map waiting for its camera_info
+        # a map whose stamp is newer than the newest joint state: (stamp_ns, header, map, camera)
+        self._awaiting_pose = None
         self._decision = None
         self._decision_stamp = 0.0
         self._scanpath: List[np.ndarray] = []
@@ -128,6 +130,10 @@ class AttentionNode(Node):
             return
         velocities = msg.velocity if len(msg.velocity) == len(msg.name) else None
         self._history.add(stamp, list(msg.name), list(msg.position), velocities)
+        waiting = self._awaiting_pose
+        if waiting is not None and self._history.newest_stamp >= waiting[0] * 1e-9:
+            self._awaiting_pose = None
+            self._attend(*waiting)
 
     def _decode(self, msg: Image, what: str) -> Optional[np.ndarray]:
         """Return a single-channel image as float32, or None (counted, logged) if it is bad."""
@@ -174,6 +180,11 @@ class AttentionNode(Node):
                 self._unpaired()
             self._pending = (stamp_ns, msg.header, saliency)
             return
+        if self._pending is not None and self._pending[0] < stamp_ns:
+            # an older map still waiting for its camera_info is never chosen after this one:
+            # the selector reads time going backwards as a restart (and forgets inhibition)
+            self._pending = None
+            self._unpaired()
         self._select(stamp_ns, msg.header, saliency, geometry)
 
     def _unpaired(self) -> None:
@@ -185,10 +196,25 @@ class AttentionNode(Node):
     def _select(self, stamp_ns: int, map_header: Header, saliency: np.ndarray,
                 geometry: CameraGeometry) -> None:
         """Choose the target of one map with its camera model and publish it."""
-        s = self._params.settings
         if not geometry.calibrated or geometry.expected_size != saliency.shape:
             self._unpaired()
             return
+        stamp = stamp_ns * 1e-9
+        waiting = self._awaiting_pose
+        if waiting is not None:  # its joint states are late: go on with what there is
+            self._awaiting_pose = None
+            self._attend(*waiting)
+        newest = self._history.newest_stamp
+        if self._tf is None and newest is not None and newest < stamp:
+            # joint states up to the image's stamp are on their way: interpolate, not hold
+            self._awaiting_pose = (stamp_ns, map_header, saliency, geometry)
+            return
+        self._attend(stamp_ns, map_header, saliency, geometry)
+
+    def _attend(self, stamp_ns: int, map_header: Header, saliency: np.ndarray,
+                geometry: CameraGeometry) -> None:
+        """Choose the target with the camera's pose at the map's stamp; publish it."""
+        s = self._params.settings
         source = self._pose_source_for(map_header.frame_id)
         stamp = stamp_ns * 1e-9
         pose = speed = None
