@@ -1,5 +1,6 @@
 # Two commands on a fresh machine (Debian 12 / Ubuntu, x86_64, Python 3.10-3.12, no ROS 2 install):
 #   make demo   set up .venv (ROS 2 kilted wheels from PyPI + runtime deps), build, run the demo
+#   make demo-robot  the closed attention loop on a simulated pan-tilt head (robot.gif)
 #   make test   the same venv plus test extras, colcon build + colcon test (kilted); the
 #               integration tests again under ROS 2 jazzy (.venv-jazzy, built into .ws/jazzy);
 #               the core's unit tests once more under the oldest supported stack (numpy 1.26)
@@ -57,7 +58,7 @@ launch_env = launch_pytest_args= && \
 colcon = $(CURDIR)/$(1)/bin/colcon --log-base $(2)/log
 colcon_paths = --base-paths . --build-base $(1)/build --install-base $(1)/install
 
-.PHONY: demo test test-kilted test-oldest test-jazzy build build-jazzy setup clean
+.PHONY: demo demo-robot test test-kilted test-oldest test-jazzy build build-jazzy setup clean
 
 $(VENV)/.runtime: requirements/ros.txt requirements/colcon.txt requirements/runtime.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -94,6 +95,15 @@ build: $(VENV)/.runtime
 demo: build
 	source $(WS)/install/setup.bash && msinet demo --output demo_out
 
+# The closed attention loop on the simulated pan-tilt head for a minute: demo_robot/robot.gif,
+# run.jsonl, behaviour.json and behaviour.png.
+$(VENV)/.sim: $(VENV)/.runtime requirements/sim.txt
+	$(PIP) -r requirements/sim.txt
+	touch $@
+
+demo-robot: build $(VENV)/.sim
+	source $(WS)/install/setup.bash && msinet demo --robot --output demo_robot
+
 test: test-kilted test-oldest test-jazzy
 
 # Every test, linters included, under kilted.
@@ -112,7 +122,8 @@ test-oldest: $(OLDEST)/.done
 # start are the ones tested one by one under both distributions.
 JAZZY_SKIP := --ignore=test/integration/test_closed_loop.py \
   --ignore=test/integration/test_virtual_robot.py \
-  --ignore=test/integration/test_attention_recorder.py
+  --ignore=test/integration/test_attention_recorder.py \
+  --deselect test/integration/test_demo.py::test_robot_demo_moves_the_head_and_writes_the_gif_and_the_report
 
 # The integration tests (installed executables over real DDS) under jazzy: a second venv and
 # a second build whose console scripts start with the jazzy venv's python.
