@@ -13,6 +13,7 @@ import numpy as np
 from sensor_msgs.msg import CameraInfo, Image, JointState
 from std_msgs.msg import Header, String
 from support.ros_helpers import Diagnostics, share_dir
+from visualization_msgs.msg import MarkerArray
 
 SHAPE = (48, 64)
 PEAK = (40.0, 20.0)  # (u, v) of the map's maximum
@@ -65,6 +66,8 @@ class Camera:
 def test_the_target_lies_on_the_peak_s_ray_at_the_pose_of_the_image_stamp(probe, start_node):
     node = start_node('attention_node', '-p', 'suppression_speed_deg_s:=0.0')
     camera = Camera(probe)
+    markers = []
+    probe.node.create_subscription(MarkerArray, 'attention/markers', markers.append, 10)
     # the head turns from pan 0.3 (t = 9.9 s) to 0.5 rad (t = 10.1 s): at the image stamp
     # (10.0 s) it was at 0.4, though the newest joint state says 0.5
 
@@ -85,6 +88,11 @@ def test_the_target_lies_on_the_peak_s_ray_at_the_pose_of_the_image_stamp(probe,
     assert math.isclose(np.linalg.norm(point - pose[:3, 3]), 2.0, rel_tol=1e-6)  # distance
     newest = chain.pose({'pan_joint': 0.5, 'tilt_joint': 0.1})
     assert angle_deg(point - newest[:3, 3], newest[:3, :3] @ CAMERA.rays([PEAK], True)[0]) > 5
+    # rviz markers (published while subscribed): the target and its inhibited direction
+    assert probe.spin_until(lambda: any(m.ns == 'target' for a in markers for m in a.markers),
+                            timeout=10, every=publish, period=0.5), node.output()
+    shown = {m.ns: m for a in markers for m in a.markers}
+    assert shown['target'].header.frame_id == 'base_link' and 'inhibition' in shown
 
 
 def test_maps_of_a_fast_moving_head_are_suppressed_and_counted(probe, start_node):
@@ -124,3 +132,28 @@ def test_bad_maps_are_counted_and_the_node_keeps_attending(probe, start_node):
     assert probe.spin_until(lambda: camera.targets, timeout=10, every=publish_good,
                             period=0.5), node.output()
     assert node.proc.poll() is None
+
+
+def test_with_depth_the_target_lies_at_the_depth_of_the_aligned_depth_image(probe, start_node):
+    node = start_node('attention_node', '-p', 'use_depth:=true')
+    camera = Camera(probe)
+    depths = probe.node.create_publisher(Image, 'depth/image', 5)
+    millimetres = np.full(SHAPE, 1500, np.uint16)  # REP-118 16UC1: 1.5 m along the axis
+
+    def publish():
+        camera.joint_state(50.0, 0.2, 0.0)
+        header = Header(stamp=_stamp(50.0), frame_id='camera_optical_frame')
+        depth = Image(header=header, height=SHAPE[0], width=SHAPE[1], encoding='16UC1',
+                      is_bigendian=0, step=SHAPE[1] * 2)
+        depth.data = millimetres.tobytes()
+        depths.publish(depth)
+        camera.saliency(50.0, _blob())
+
+    assert probe.spin_until(lambda: camera.targets, timeout=20, every=publish, period=0.5), \
+        node.output()
+    chain = KinematicChain.from_urdf(_urdf(), 'base_link', 'camera_optical_frame')
+    pose = chain.pose({'pan_joint': 0.2, 'tilt_joint': 0.0})
+    point = camera.targets[-1].point
+    in_camera = pose[:3, :3].T @ (np.array([point.x, point.y, point.z]) - pose[:3, 3])
+    assert math.isclose(in_camera[2], 1.5, rel_tol=1e-4)
+    assert angle_deg(in_camera, CAMERA.rays([PEAK], True)[0]) < 0.3
