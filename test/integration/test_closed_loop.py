@@ -17,9 +17,11 @@ the controller's commands) against the scene's known object positions and the UR
   strength 1 and threshold 0.5, an object whose map peak (at most 1) lies theta from where it
   was inhibited passes the threshold again only when 1 - exp(-t / ior_decay_s) g >= 0.5, g =
   exp(-theta^2 / 2 sigma^2). The double's peaks lie within 0.75 deg of the objects' centres
-  (measured on renders from five head poses) and the camera's travel (a few cm, objects 2-2.8 m
-  away) moves an object's direction by less than 2 deg: theta < 3 deg, g > 0.93, so t >=
-  ior_decay_s ln(2 g) = 0.62 ior_decay_s (asserted from the head's first arrival on); the
+  (measured on renders from five head poses), and between two views of an object (at most
+  45 deg off-axis) the optical centre moves at most 2 * 0.095 m * sin(22.5 deg) = 7.3 cm,
+  2.1 deg for objects 2 m away: theta <= 0.75 + 0.75 + 2.1 = 3.6 deg, asserted with 4 deg
+  (g >= 0.88), so t >= ior_decay_s ln(2 g) = 0.57 ior_decay_s (from the head's first arrival
+  on; the smallest gap seen in five runs was 0.60 ior_decay_s); the
   core's decay is also proven exactly in test/unit/attention/test_selector.py;
 - at most one overshoot per saccade; no command and no joint state beyond a joint limit.
 
@@ -52,6 +54,7 @@ RUN_S = 30.0  # simulated seconds of the attention run
 DECAY_S = 3.0  # ior_decay_s of the attention run
 THRESHOLD = 0.5
 SIGMA_DEG = 8.0
+OFFSET_DEG = 4.0  # bound on how far an object's peak lies from where it was inhibited
 FOV_DEG = 90.0  # wide enough that from any object another one is in view
 OVERSHOOT_DEG = 0.3  # a swing past the commanded position by more than this is an overshoot
 LIMIT_TOLERANCE = math.radians(0.5)
@@ -240,7 +243,7 @@ def test_closed_loop_attends_objects_in_turn_without_oscillation(probe, start_no
         later = [t for t, n in settled if n == previous and t > stamp]
         if later:
             gaps.append(later[0] - stamp)
-    bound = DECAY_S * math.log(2 * math.exp(-3.0 ** 2 / (2 * SIGMA_DEG ** 2)))
+    bound = DECAY_S * math.log(2 * math.exp(-OFFSET_DEG ** 2 / (2 * SIGMA_DEG ** 2)))
     print(f'revisit gaps (s) {[round(g, 2) for g in gaps]}; bound {bound:.2f} s')
     assert min(gaps, default=math.inf) >= bound, (
         f'an object chosen again {min(gaps):.2f} s after attention left it, before its '
