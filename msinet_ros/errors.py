@@ -38,3 +38,7 @@ def require(module: str, extra: str):
     except ImportError as exc:
         raise MissingDependencyError(
             f'{module} is needed for this but is not importable ({exc}); {extra}') from exc
+
+
+class DatasetError(MsinetError):
+    """A dataset folder is not laid out as expected, or one of its files is unreadable."""

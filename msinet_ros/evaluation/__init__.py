@@ -1,0 +1,1 @@
+"""Scoring a model on a saliency dataset, and two models against each other (ROS-free)."""
