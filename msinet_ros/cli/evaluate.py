@@ -49,6 +49,9 @@ def register(subparsers) -> None:
     parser.set_defaults(size=None)  # None: the dataset's official input size (see _size)
     parser.add_argument('--compare-backend', choices=NAMES, metavar='BACKEND',
                         help='backend for model B of --compare (default: --backend)')
+    parser.add_argument('--compare-size', metavar='HxW',
+                        help='input size for a weights file B of --compare (default: --size), '
+                             'to see what another input size costs')
     parser.add_argument('--dataset', metavar='NAME',
                         help='which dataset the folder holds (default: from its name)')
     parser.add_argument('--split', choices=SPLITS, default='all',
@@ -112,9 +115,11 @@ def run(args: argparse.Namespace) -> int:
 class _maps:
     """A map source as a context manager (a model's predictor is closed afterwards)."""
 
-    def __init__(self, args, source, backend: str, is_folder: bool):
+    def __init__(self, args, source, backend: str, is_folder: bool,
+                 size: Optional[str] = None):
         self._args, self._source, self._backend, self._folder = args, source, backend, \
             is_folder
+        self._size = size
         self._predictor = None
 
     def __enter__(self):
@@ -122,7 +127,8 @@ class _maps:
             return FolderMaps(Path(self._source))
         options = argparse.Namespace(**{**vars(self._args), 'model': str(self._source),
                                         'backend': self._backend,
-                                        'size': _size(self._args, Path(self._source))})
+                                        'size': self._size or _size(self._args,
+                                                                    Path(self._source))})
         self._predictor = predictor_from_args(options)
         return ModelMaps(self._predictor, self._args.map_depth, options.size)
 
@@ -212,8 +218,12 @@ def _compare(args) -> int:
         items = [Item(path.stem, lambda path=path: read_rgb(path)) for path in files]
     start = time.monotonic()
     with _maps(args, first, args.backend, first.is_dir()) as maps_a, \
-            _maps(args, second, args.compare_backend or args.backend,
-                  second.is_dir()) as maps_b:
+            _maps(args, second, args.compare_backend or args.backend, second.is_dir(),
+                  args.compare_size) as maps_b:
+        if maps_a.label == maps_b.label and getattr(maps_b, 'size', '') != \
+                getattr(maps_a, 'size', ''):
+            maps_a.label, maps_b.label = (f'{maps.label} at {maps.size}' for maps in
+                                          (maps_a, maps_b))
         if maps_a.label == maps_b.label:
             maps_a.label, maps_b.label = f'A: {maps_a.label}', f'B: {maps_b.label}'
         rows = [comparing.agreement(item.name, maps_a(item.name, item.image),

@@ -142,3 +142,17 @@ def test_the_official_split_on_a_partial_dataset_says_how_many_images_it_needs(
     assert main(['evaluate', str(dataset), '--maps', str(tmp_path), '--split', 'official-val',
                  '-o', str(tmp_path / 'o')]) == 1
     assert '1003' in capsys.readouterr().err
+
+
+def test_compare_size_runs_b_at_another_input_size_of_the_same_weights(tmp_path, dataset,
+                                                                       capsys):
+    path = tmp_path / 'w.safetensors'
+    weights.save(path, weights.random_weights(7), weights.random_metadata(7))
+    out = tmp_path / 'cmp'
+    assert main(['evaluate', str(dataset / 'stimuli'), '--compare', str(path), str(path),
+                 '--size', '96x128', '--compare-size', '48x64', '--limit', '2', '--no-plot',
+                 '--cache-dir', str(tmp_path / 'cache'), '-o', str(out)]) == 0
+    record = json.loads((out / 'agreement.json').read_text())
+    assert (record['a']['input_size'], record['b']['input_size']) == ('96x128', '48x64')
+    assert 0.0 < record['agreement']['CC']['worst'] < 1.0  # the maps differ, a little
+    assert 'w.safetensors at 48x64 against w.safetensors at 96x128' in capsys.readouterr().out
