@@ -3,7 +3,8 @@
 #   make demo-robot  the closed attention loop on a simulated pan-tilt head (robot.gif)
 #   make test   the same venv plus test extras, colcon build + colcon test (kilted); the
 #               integration tests again under ROS 2 jazzy (.venv-jazzy, built into .ws/jazzy);
-#               the core's unit tests once more under the oldest supported stack (numpy 1.26)
+#               the core's unit tests once more under the oldest supported stack (numpy 1.26),
+#               beside the requirement sets' dry runs against PyPI
 # Inside a ROS 2 workspace use colcon directly instead (README, "In a ROS 2 workspace").
 
 PYTHON   ?= python3
@@ -58,7 +59,8 @@ launch_env = launch_pytest_args= && \
 colcon = $(CURDIR)/$(1)/bin/colcon --log-base $(2)/log
 colcon_paths = --base-paths . --build-base $(1)/build --install-base $(1)/install
 
-.PHONY: demo demo-robot test test-kilted test-oldest test-jazzy build build-jazzy setup clean
+.PHONY: demo demo-robot test test-kilted test-oldest test-requirements test-oldest-and-requirements \
+        test-jazzy build build-jazzy setup clean
 
 $(VENV)/.runtime: requirements/ros.txt requirements/colcon.txt requirements/runtime.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -104,19 +106,30 @@ $(VENV)/.sim: $(VENV)/.runtime requirements/sim.txt
 demo-robot: build $(VENV)/.sim
 	source $(WS)/install/setup.bash && msinet demo --robot --output demo_robot
 
-test: test-kilted test-oldest test-jazzy
+test: test-kilted test-oldest-and-requirements test-jazzy
 
-# Every test, linters included, under kilted.
+# test/test_requirements.py resolves every requirements set against PyPI: minutes spent waiting
+# on the network. `make test` runs it beside the oldest stack's unit tests (which wait on the
+# CPU) rather than inside colcon test; a workspace's `colcon test` runs it with the rest.
+REQUIREMENTS_TEST := test/test_requirements.py
+
+# Every other test, linters included, under kilted (the 30 slowest listed, for CI time).
 test-kilted: $(VENV)/.test build
 	source $(WS)/install/setup.bash && $(call launch_env,$(BIN)/python) && \
 	  $(call colcon,$(VENV),$(WS)) test $(call colcon_paths,$(WS)) --return-code-on-test-failure \
-	    --event-handlers console_direct+ --pytest-args -p no:cacheprovider \
-	      $$launch_pytest_args ; rc=$$? ; \
+	    --event-handlers console_direct+ --pytest-args -p no:cacheprovider --durations=30 \
+	      --ignore=$(REQUIREMENTS_TEST) $$launch_pytest_args ; rc=$$? ; \
 	  $(call colcon,$(VENV),$(WS)) test-result --test-result-base $(WS)/build --verbose ; \
 	  exit $$rc
 
 test-oldest: $(OLDEST)/.done
 	$(OLDEST)/bin/python -m pytest -q -p no:cacheprovider test/unit
+
+test-requirements: $(VENV)/.test
+	$(BIN)/python -m pytest -q -p no:cacheprovider $(REQUIREMENTS_TEST)
+
+test-oldest-and-requirements: $(OLDEST)/.done $(VENV)/.test
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-oldest test-requirements
 
 # The closed loop and the simulator's own tests run under kilted only (CI time): the nodes they
 # start are the ones tested one by one under both distributions.
@@ -136,7 +149,7 @@ build-jazzy: $(JAZZY)/.done
 
 test-jazzy: build-jazzy
 	source $(WS_JAZZY)/install/setup.bash && $(call launch_env,$(JAZZY)/bin/python) && \
-	  $(JAZZY)/bin/python -m pytest -q -p no:cacheprovider $$launch_pytest_args \
+	  $(JAZZY)/bin/python -m pytest -q -p no:cacheprovider --durations=20 $$launch_pytest_args \
 	    test/integration test/launch $(JAZZY_SKIP)
 
 clean:
