@@ -113,12 +113,14 @@ test: test-kilted test-oldest-and-requirements test-jazzy
 # CPU) rather than inside colcon test; a workspace's `colcon test` runs it with the rest.
 REQUIREMENTS_TEST := test/test_requirements.py
 
-# Every other test, linters included, under kilted (the 30 slowest listed, for CI time).
+# Every other test, linters included, under kilted (the 30 slowest listed, for CI time). colcon
+# reads a pytest argument like --ignore=… as an abbreviation of its own --ignore-user-meta
+# unless it starts with a space (colcon's help for --pytest-args says so).
 test-kilted: $(VENV)/.test build
 	source $(WS)/install/setup.bash && $(call launch_env,$(BIN)/python) && \
 	  $(call colcon,$(VENV),$(WS)) test $(call colcon_paths,$(WS)) --return-code-on-test-failure \
 	    --event-handlers console_direct+ --pytest-args -p no:cacheprovider --durations=30 \
-	      --ignore=$(REQUIREMENTS_TEST) $$launch_pytest_args ; rc=$$? ; \
+	      " --ignore=$(REQUIREMENTS_TEST)" $$launch_pytest_args ; rc=$$? ; \
 	  $(call colcon,$(VENV),$(WS)) test-result --test-result-base $(WS)/build --verbose ; \
 	  exit $$rc
 

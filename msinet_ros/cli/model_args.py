@@ -67,6 +67,17 @@ def fixation_settings(args: argparse.Namespace) -> FixationSettings:
     return FixationSettings(*(getattr(args, name) for name in FIXATION_OPTIONS))
 
 
+def count_arg(text: str) -> int:
+    """Parse a count option (an integer >= 0)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f'{text!r} is not an integer') from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f'{value} is negative')
+    return value
+
+
 def log_to_stderr(message: str) -> None:
     """Print a tool's progress message on stderr."""
     print(message, file=sys.stderr)

@@ -12,7 +12,7 @@ import cv2
 import numpy as np
 
 from .model_args import add_fixation_arguments, add_model_arguments, add_spec_arguments, \
-    fixation_settings, predictor_from_args
+    count_arg, fixation_settings, predictor_from_args
 from ..attention.peaks import find_fixations
 from ..attention.scanpath import scanpath
 from ..errors import ImageError
@@ -37,7 +37,7 @@ def register(subparsers) -> None:
     add_spec_arguments(parser, ('overlay_colormap', 'overlay_opacity'))
     parser.add_argument('--fixations', choices=('json', 'csv'), default='json',
                         help='format of the fixation list (default json)')
-    parser.add_argument('--scanpath', type=_count_arg, default=0, metavar='N',
+    parser.add_argument('--scanpath', type=count_arg, default=0, metavar='N',
                         help='also the first N fixations that inhibition of return makes on '
                              'each still image: drawn on the overlay instead of the top-k '
                              'fixations, listed in scanpath.json (default 0: none)')
@@ -45,16 +45,6 @@ def register(subparsers) -> None:
                         help='horizontal field of view of the camera, which sets the angular '
                              'size of an inhibited spot (default 60)')
     parser.set_defaults(run=run)
-
-
-def _count_arg(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f'{text!r} is not an integer') from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f'{value} is negative')
-    return value
 
 
 def _fov_arg(text: str) -> float:

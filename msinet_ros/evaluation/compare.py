@@ -10,7 +10,7 @@ truth is needed.
 
 from dataclasses import dataclass
 import math
-from typing import Dict, List, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -55,6 +55,37 @@ def agreement(name: str, reference: np.ndarray, candidate: np.ndarray) -> Agreem
         except MetricUndefined as exc:
             values[column] = f'n/a ({exc})'
     return Agreement(name, values)
+
+
+class PairedMaps:
+    """
+    Two map sources over the same images: each image's two maps computed once, in turn.
+
+    ``first`` and ``second`` are map sources themselves (for scoring each model); the first
+    call for an image computes both maps and records their :class:`Agreement`.
+    """
+
+    def __init__(self, reference: Callable[[str, Callable], np.ndarray],
+                 candidate: Callable[[str, Callable], np.ndarray]):
+        self._sources = reference, candidate
+        self.agreements: List[Agreement] = []
+        self._name: Optional[str] = None
+        self._maps: Tuple[np.ndarray, ...] = ()
+
+    def _both(self, name: str, image: Callable) -> Tuple[np.ndarray, ...]:
+        if name != self._name:
+            self._maps = tuple(source(name, image) for source in self._sources)
+            self._name = name
+            self.agreements.append(agreement(name, *self._maps))
+        return self._maps
+
+    def first(self, name: str, image: Callable) -> np.ndarray:
+        """Return the reference's map of the image."""
+        return self._both(name, image)[0]
+
+    def second(self, name: str, image: Callable) -> np.ndarray:
+        """Return the candidate's map of the image."""
+        return self._both(name, image)[1]
 
 
 def summary(rows: Sequence[Agreement]) -> Dict[str, Dict[str, Optional[float]]]:

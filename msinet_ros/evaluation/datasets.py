@@ -33,7 +33,7 @@ Per dataset (``name``: stimuli / fixations / density maps):
 - ``salicon``: ``{train,val}/<stem>.jpg`` / ``{train,val}/<stem>.mat`` /
   ``{train,val}/<stem>.png`` (SALICON 2017, test images left out). The ``.mat`` holds
   ``gaze``, one record per observer whose ``fixations`` are 1-based ``(x, y)``, read as
-  pysaliency does and rounded to the nearest pixel; every observer's fixations are kept (a
+  pysaliency does (truncated to the pixel: ``int(x - 1)``); every observer's fixations are kept (a
   pixel may appear twice; ones outside the image are left to ``GroundTruth.inside``). ``name``
   is ``<train|val>/<stem>``.
 - ``osie`` (``<n>.jpg``, n = 1001…1700), ``dutomron`` (``<stem>.jpg``), ``pascals``
@@ -83,7 +83,7 @@ from ..metrics.common import GroundTruth
 DATASETS: Tuple[str, ...] = ('mit1003', 'cat2000', 'salicon', 'osie', 'dutomron', 'pascals')
 SPLITS = ('all', 'official-train', 'official-val')
 FOLDERS = ('stimuli', 'fixations', 'saliency')
-IMAGE_SUFFIXES = ('.png', '.jpg', '.jpeg')  # what data.py's _get_file_list takes
+UPSTREAM_SUFFIXES = ('.png', '.jpg', '.jpeg')  # what data.py's _get_file_list takes
 MAT_SUFFIX = '.mat'
 MAP_ENDINGS = ('_fixPts', '_fixMap')  # removed from stems to pair (MIT1003)
 BINARY_THRESHOLD = 127  # an 8-bit binary-map pixel above this is a fixation
@@ -99,11 +99,6 @@ OFFICIAL_COUNTS: Dict[str, Dict[str, int]] = {
 }
 CAT2000_CATEGORIES = 20
 CAT2000_PER_CATEGORY = 100
-INPUT_SIZES: Dict[str, Tuple[int, int]] = {
-    # the model input size (height, width) the official config.py uses per dataset
-    'salicon': (240, 320), 'mit1003': (360, 360), 'cat2000': (216, 384),
-    'dutomron': (360, 360), 'pascals': (360, 360), 'osie': (240, 320),
-}
 PATTERNS: Dict[str, Tuple[str, str, str]] = {
     # file names download.py writes: stimuli, fixations, saliency
     'mit1003': ('<stem>.jpeg', '<stem>_fixPts.jpg', '<stem>_fixMap.jpg'),
@@ -275,9 +270,9 @@ def _samples(name: str, root: Path) -> List[Sample]:
     if not stimuli_dir.is_dir() or not (fixations_dir.is_dir() or saliency_dir.is_dir()):
         raise DatasetError(f'{name} folder {str(root)!r} needs stimuli/ and at least one of '
                            'fixations/, saliency/ (as download.py makes them)')
-    stimuli = _walk(stimuli_dir, IMAGE_SUFFIXES)
+    stimuli = _walk(stimuli_dir, UPSTREAM_SUFFIXES)
     if not stimuli:
-        raise DatasetError(f'{stimuli_dir} holds no {"/".join(IMAGE_SUFFIXES)} files; expected '
+        raise DatasetError(f'{stimuli_dir} holds no {"/".join(UPSTREAM_SUFFIXES)} files; expected '
                            f'the stimuli of {name} ({PATTERNS[name][0]})')
     keys = [_key(stimuli_dir, path) for path in stimuli]
     if len(set(keys)) < len(keys):
@@ -289,8 +284,9 @@ def _samples(name: str, root: Path) -> List[Sample]:
             seen[key] = path
     parts = []
     for folder, suffixes, what, pattern in (
-            (fixations_dir, IMAGE_SUFFIXES + (MAT_SUFFIX,), 'fixation files', PATTERNS[name][1]),
-            (saliency_dir, IMAGE_SUFFIXES, 'density maps', PATTERNS[name][2])):
+            (fixations_dir, UPSTREAM_SUFFIXES + (MAT_SUFFIX,), 'fixation files',
+             PATTERNS[name][1]),
+            (saliency_dir, UPSTREAM_SUFFIXES, 'density maps', PATTERNS[name][2])):
         if not folder.is_dir():
             parts.append({})
             continue
@@ -360,7 +356,7 @@ def _gaze_fixations(gaze: np.ndarray) -> np.ndarray:
     points = [np.asarray(record['fixations'], np.float64).reshape(-1, 2)
               for record in gaze.ravel()]
     xy = np.concatenate(points) if points else np.zeros((0, 2))
-    return np.rint(xy[:, ::-1] - 1).astype(np.int64)
+    return np.floor(xy[:, ::-1] - 1).astype(np.int64)  # pysaliency: x_int = int(x), 0-based
 
 
 def _hdf5_fixlocs(path: Path) -> np.ndarray:

@@ -86,6 +86,16 @@ def write_agreement_csv(path: Path, rows: Sequence[Agreement]) -> None:
             writer.writerow([row.name, *(_cell(row.values[c]) for c in COLUMNS)])
 
 
+def agreement_table(summary: Mapping[str, Mapping]) -> str:
+    """Return the agreement summary (mean, median, worst, n/a per column) as Markdown."""
+    lines = ['| | mean | median | worst | n/a |', '|---|---|---|---|---|']
+    for column, values in summary.items():
+        cells = ['n/a' if values[key] is None else f'{values[key]:.4g}'
+                 for key in ('mean', 'median', 'worst')]
+        lines.append(f'| {column} | ' + ' | '.join(cells) + f' | {values["n/a"]} |')
+    return '\n'.join(lines)
+
+
 def write_json(path: Path, data: Mapping) -> None:
     """Write a record atomically."""
     with atomic_path(path) as tmp:

@@ -1,15 +1,19 @@
 """
 Scoring maps against a dataset: what each measure needs besides the map, then every image.
 
-Shuffled AUC takes its negatives from the fixations of all the other evaluated images, each
-scaled to the scored image's size. Information gain is measured against a centre bias fitted
-on the official training split when the validation split is evaluated, else on the evaluated
-images themselves (in-sample: the records say which). Randomised measures draw from a
-generator seeded with ``(seed, image index)``, so a run is repeatable image by image.
+Shuffled AUC takes its negatives from other images' fixations, moved to the scored image's
+size as pysaliency moves them (``int(x * W / W_other)``): in the Tübingen protocol those of
+every other evaluated image (pysaliency's ``FullShuffledNonfixationProvider``), in the legacy
+protocol those of M = 10 other images drawn at random (``AUC_shuffled.m``: "the union of
+fixations from M other random images (Borji uses M=10)"). Information gain is measured
+against a centre bias fitted on the official training split when the validation split is
+evaluated, else on the evaluated images themselves (in-sample: the records say which).
+Randomised measures draw from a generator seeded with ``(seed, image index)``, so a run is
+repeatable image by image.
 """
 
 from dataclasses import dataclass
-from typing import Callable, Iterable, List, Optional, Sequence, Tuple
+from typing import Callable, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -20,6 +24,7 @@ from ..metrics.density import CentreBias
 Points = Tuple[np.ndarray, Shape]  # the fixations inside an image, and its size
 Image = Callable[[], np.ndarray]  # reads the stimulus as RGB uint8
 MapSource = Callable[[str, Image], np.ndarray]  # (name, image) → map
+Progress = Callable[[Iterable], Iterable]
 
 
 @dataclass(frozen=True)
@@ -29,6 +34,15 @@ class Item:
     name: str
     image: Image
     truth: Optional[Callable[[], GroundTruth]] = None
+
+
+@dataclass(frozen=True)
+class Setting:
+    """What the scoring of a set shares: the baseline, the seed, sAUC's other images."""
+
+    centre_bias: Optional[CentreBias]  # None: too few images to fit one (IG is n/a)
+    seed: int = 0
+    other_images: Optional[int] = None  # sAUC negatives from this many others (None: all)
 
 
 def fixations_of(truths: Iterable[GroundTruth]) -> List[Points]:
@@ -41,34 +55,38 @@ def scaled(points: np.ndarray, source: Shape, target: Shape) -> np.ndarray:
     if not len(points):
         return points.reshape(0, 2)
     factor = np.asarray(target, dtype=np.float64) / np.asarray(source, dtype=np.float64)
-    moved = np.floor((points + 0.5) * factor).astype(np.int64)
+    moved = np.floor(points * factor).astype(np.int64)  # pysaliency: int(x * W / W_other)
     return np.minimum(moved, np.asarray(target) - 1)
 
 
-def other_fixations(everyone: Sequence[Points], index: int, shape: Shape) -> np.ndarray:
-    """Return the fixations of every image but ``index``, scaled to ``shape``."""
-    parts = [scaled(points, size, shape) for other, (points, size) in enumerate(everyone)
-             if other != index]
+def other_fixations(everyone: Sequence[Points], index: int, shape: Shape,
+                    images: Optional[int] = None,
+                    rng: Optional[np.random.Generator] = None) -> np.ndarray:
+    """Return the fixations of the other images (all, or ``images`` drawn), at ``shape``."""
+    others = [other for other in range(len(everyone)) if other != index]
+    if images is not None and images < len(others):
+        others = sorted((rng or np.random.default_rng()).choice(others, images, replace=False))
+    parts = [scaled(*everyone[other], shape) for other in others]
     return np.concatenate(parts) if parts else np.zeros((0, 2), dtype=np.int64)
 
 
-def evaluate(items: Sequence[Item], maps: MapSource, measures: Measures,
-             centre_bias: Optional[CentreBias], seed: int = 0,
-             everyone: Optional[Sequence[Points]] = None,
-             progress: Callable[[Iterable], Iterable] = iter) -> List[ImageScores]:
-    """
-    Score every item's map; ``everyone`` defaults to the items' own fixations.
-
-    Without a centre bias (too few images with fixations to fit one), IG is n/a.
-    """
-    if everyone is None:
-        everyone = fixations_of(item.truth() for item in items)
-    rows = []
+def contexts(items: Sequence[Item], setting: Setting, everyone: Sequence[Points],
+             progress: Progress = iter) -> Iterator[Tuple[Item, GroundTruth, Context]]:
+    """Yield each item with its ground truth and the context its measures get."""
     for index, item in enumerate(progress(items)):
         truth = item.truth()
-        context = Context(rng=np.random.default_rng([seed, index]),
-                          other_fixations=other_fixations(everyone, index, truth.shape),
-                          baseline=centre_bias.density(truth.shape) if centre_bias else None)
-        rows.append(score_image(item.name, maps(item.name, item.image), truth, measures,
-                                context))
-    return rows
+        draws = np.random.default_rng([setting.seed, index, 1])  # the choice of other images
+        others = other_fixations(everyone, index, truth.shape, setting.other_images, draws)
+        baseline = setting.centre_bias.density(truth.shape) if setting.centre_bias else None
+        yield item, truth, Context(rng=np.random.default_rng([setting.seed, index]),
+                                   other_fixations=others, baseline=baseline)
+
+
+def evaluate(items: Sequence[Item], maps: MapSource, measures: Measures, setting: Setting,
+             everyone: Optional[Sequence[Points]] = None,
+             progress: Progress = iter) -> List[ImageScores]:
+    """Score every item's map; ``everyone`` defaults to the items' own fixations."""
+    if everyone is None:
+        everyone = fixations_of(item.truth() for item in items)
+    return [score_image(item.name, maps(item.name, item.image), truth, measures, context)
+            for item, truth, context in contexts(items, setting, everyone, progress)]

@@ -23,7 +23,7 @@ from ..metrics.common import Context, GroundTruth, Measures, MetricUndefined
 from ..metrics.protocols import IG_UNIFORM
 
 Value = Union[float, str]  # a score, or the reason it is n/a
-AVERAGING = ('image', 'fixations')
+AVERAGING = ('image', 'fixation')
 
 
 @dataclass

@@ -51,6 +51,7 @@ from ..errors import require
 
 JITTER_DIVISOR = 10000000.0  # AUC_Judd.m: rand(size(saliencyMap))/10000000
 EMD_DOWNSIZE = 32  # EMD.m: default downsize
+SHUFFLED_OTHER_IMAGES = 10  # AUC_shuffled.m: otherMap from "M other random images (M=10)"
 _EMD_MAX_ITERATIONS = 10_000_000
 
 
@@ -171,10 +172,9 @@ def nss(saliency: np.ndarray, fixation_map: np.ndarray) -> float:
     if not fixated.any():
         raise MetricUndefined('no fixations inside the image')
     values = _resized(checked_map(saliency), fixated.shape)
-    deviation = matlab.std(values)
-    if deviation == 0:
+    if _constant(values):
         raise MetricUndefined('constant saliency map: std is 0 (MATLAB: NaN)')
-    normalised = (values - values.mean()) / deviation
+    normalised = (values - values.mean()) / matlab.std(values)
     return float(normalised[fixated].mean())
 
 
@@ -184,10 +184,9 @@ def cc(saliency: np.ndarray, density: np.ndarray) -> float:
     values = _resized(checked_map(saliency), target.shape)
     maps = []
     for name, array in (('saliency map', values), ('density map', target)):
-        deviation = matlab.std(array)
-        if deviation == 0:
+        if _constant(array):
             raise MetricUndefined(f'constant {name}: std is 0 (MATLAB: NaN)')
-        maps.append((array - array.mean()) / deviation)
+        maps.append((array - array.mean()) / matlab.std(array))
     a, b = (array - array.mean() for array in maps)  # corr2
     return float(np.sum(a * b) / np.sqrt(np.sum(a * a) * np.sum(b * b)))
 
@@ -288,9 +287,25 @@ def _binary(fixation_map: np.ndarray) -> np.ndarray:
     return values > 0
 
 
+def _constant(values: np.ndarray) -> bool:
+    """
+    Return whether a map is constant.
+
+    Compared by range, not by ``std == 0``: the mean of a constant such as 0.3 is off by
+    rounding, so its std comes out near 1e-17 rather than 0 (MATLAB's too) and dividing by it
+    turns rounding noise into a score.
+    """
+    return bool(values.max() == values.min())
+
+
 def _generator(rng: Optional[np.random.Generator]) -> np.random.Generator:
     """Return the generator to draw from (a fresh, unseeded one if None)."""
     return np.random.default_rng() if rng is None else rng
+
+
+def resized_non_negative(values: np.ndarray, shape: Tuple[int, int]) -> np.ndarray:
+    """Return a map at ``shape`` as the legacy measures resize it, overshoot below 0 set to 0."""
+    return _clipped(_resized(values, shape))
 
 
 def _resized(values: np.ndarray, shape: Tuple[int, int]) -> np.ndarray:

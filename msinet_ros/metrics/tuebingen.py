@@ -78,6 +78,7 @@ from .common import (checked_map, Context, density_or_undefined, fixations_or_un
                      GroundTruth, Measure, MetricUndefined)
 from .density import as_density, DEFAULT_EPS, information_gain
 
+SHUFFLED_OTHER_IMAGES = None  # sAUC: the fixations of every other image of the set
 NOT_IN_PROTOCOL = 'not part of the Tübingen protocol'
 KL_REGULARIZATION = 2.2204e-16  # MIT_KLDiv's log and quotient regularisation (MATLAB eps)
 EMPIRICAL_KERNEL_SIZE = 23.99  # the benchmark's FixationMap blur on MIT300, pixels

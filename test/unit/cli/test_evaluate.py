@@ -114,14 +114,19 @@ def test_compare_measures_an_fp16_export_against_the_fp32_one_and_scores_both(
 
 
 def test_compare_needs_no_ground_truth_a_folder_of_images_is_enough(tmp_path, dataset):
-    mirrored = _write_maps(tmp_path / 'a', dataset, lambda d: d)
-    same = _write_maps(tmp_path / 'b', dataset, lambda d: d)
-    out = tmp_path / 'cmp'
-    assert main(['evaluate', str(dataset / 'stimuli'), '--compare', str(mirrored), str(same),
-                 '--no-plot', '-o', str(out)]) == 0
-    record = json.loads((out / 'agreement.json').read_text())
-    assert record['agreement']['CC']['mean'] == pytest.approx(1.0)
-    assert record['scores'] == {}
+    same = _write_maps(tmp_path / 'a', dataset, lambda d: d)
+    again = _write_maps(tmp_path / 'b', dataset, lambda d: d)
+    mirrored = _write_maps(tmp_path / 'c', dataset, lambda d: d[::-1, ::-1])
+    for candidate, name in ((again, 'same'), (mirrored, 'mirrored')):
+        assert main(['evaluate', str(dataset / 'stimuli'), '--compare', str(same),
+                     str(candidate), '--no-plot', '-o', str(tmp_path / name)]) == 0
+    same, mirrored = (json.loads((tmp_path / name / 'agreement.json').read_text())
+                      for name in ('same', 'mirrored'))
+    assert same['images'] == mirrored['images'] == 8 and same['scores'] == {}
+    assert same['agreement']['CC']['mean'] == pytest.approx(1.0)
+    assert same['agreement']['top distance (px)']['worst'] == pytest.approx(0.0)
+    assert mirrored['agreement']['CC']['mean'] < 0.5
+    assert mirrored['agreement']['top distance (px)']['mean'] > 10
 
 
 def test_without_a_model_or_maps_it_says_what_to_give(tmp_path, dataset, capsys):

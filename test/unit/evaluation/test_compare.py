@@ -1,6 +1,7 @@
 """Agreement of two models' maps: CC, KLD and the distance of their top fixations."""
 
-from msinet_ros.evaluation.compare import agreement, summary, top_fixation, worst_images
+from msinet_ros.evaluation.compare import agreement, PairedMaps, summary, top_fixation, \
+    worst_images
 import numpy as np
 import pytest
 
@@ -39,3 +40,20 @@ def test_the_summary_reports_the_worst_image_per_column_and_names_it():
     assert result['CC']['worst'] == pytest.approx(rows[1].values['CC'])
     assert result['KLD']['worst'] == pytest.approx(rows[1].values['KLD'])
     assert worst_images(rows, 1) == ['bad']
+
+
+def test_paired_maps_compute_each_model_s_map_once_per_image_and_record_the_agreement():
+    calls = []
+
+    def source(label, centre):
+        def maps(name, image):
+            calls.append((label, name))
+            return _blob(centre)
+        return maps
+
+    pair = PairedMaps(source('A', (20, 30)), source('B', (23, 34)))
+    for name in ('x', 'y'):
+        assert pair.first(name, None).shape == pair.second(name, None).shape == (40, 60)
+    assert calls == [('A', 'x'), ('B', 'x'), ('A', 'y'), ('B', 'y')]
+    assert [row.name for row in pair.agreements] == ['x', 'y']
+    assert pair.agreements[0].values['top distance (px)'] == pytest.approx(5.0, abs=1e-6)

@@ -52,7 +52,7 @@ def test_per_fixation_averaging_equals_the_mean_over_all_fixations():
     per_fixation = {'a': [1.0, 2.0, 3.0], 'b': [10.0]}  # e.g. NSS values at each fixation
     rows = [ImageScores(name, len(v), {'NSS': float(np.mean(v))})
             for name, v in per_fixation.items()]
-    (by_fixation,) = summarise(rows, ['NSS'], 'fixations')
+    (by_fixation,) = summarise(rows, ['NSS'], 'fixation')
     (by_image,) = summarise(rows, ['NSS'], 'image')
     everything = np.concatenate(list(per_fixation.values()))
     assert by_fixation.mean == pytest.approx(everything.mean())
@@ -61,7 +61,7 @@ def test_per_fixation_averaging_equals_the_mean_over_all_fixations():
 
 def test_per_fixation_averaging_leaves_the_map_based_measures_per_image():
     rows = [ImageScores('a', 3, {'CC': 0.0}), ImageScores('b', 1, {'CC': 1.0})]
-    (summary,) = summarise(rows, ['CC'], 'fixations')
+    (summary,) = summarise(rows, ['CC'], 'fixation')
     assert summary.mean == 0.5
 
 

@@ -306,6 +306,22 @@ def test_nss_uses_the_n_minus_one_std_by_hand():
         legacy.nss(np.ones((2, 2)), np.array([[0, 0], [0, 1]]))
 
 
+@pytest.mark.parametrize('shape', [(24, 32), (768, 1024)])
+@pytest.mark.parametrize('level', [0.3, 77 / 255, 5 / 255])
+def test_a_constant_map_whose_mean_rounds_is_n_a_for_nss_and_cc_not_a_number(shape, level):
+    # std of such a map is ~1e-17, not 0: dividing by it used to score rounding noise
+    fixated = np.zeros(shape, dtype=bool)
+    fixated[[1, 5, 9], [2, 7, 3]] = True
+    constant = np.full(shape, level)
+    assert np.std(constant) != 0  # the trap this test is about
+    with pytest.raises(MetricUndefined, match='constant saliency map'):
+        legacy.nss(constant, fixated)
+    with pytest.raises(MetricUndefined, match='constant saliency map'):
+        legacy.cc(constant, fixated * 1.0)
+    with pytest.raises(MetricUndefined, match='constant density map'):
+        legacy.cc(fixated * 1.0, constant)
+
+
 def test_sim_by_hand_and_zero_map():
     # [0, 1, 1] -> [0, 1/2, 1/2]; [1, 1, 0] -> [1/2, 1/2, 0]: intersection 1/2
     assert legacy.similarity(np.array([[0.0, 1.0, 1.0]]), np.array([[1.0, 1.0, 0.0]])) == 0.5
