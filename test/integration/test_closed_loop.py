@@ -255,10 +255,17 @@ def test_closed_loop_attends_objects_in_turn_without_oscillation(probe, start_no
 
 
 def test_closed_loop_with_random_weights_runs_within_joint_limits(probe, start_node, models):
-    """The loop with the real network (seeded random weights): runs, moves, stays in limits."""
-    recording = _run(probe, start_node, (f'model:={models / "random.safetensors"}',),
+    """
+    The loop with the real network (seeded random weights): runs, moves, stays in limits.
+
+    At a 64x64 input (an exported ONNX file): the network's real computation, but no export
+    at start and inference fast enough that a loaded CI machine still delivers maps within
+    the simulated 20 s (with the weights file at 240x320 one clean run saw none).
+    """
+    recording = _run(probe, start_node, (f'model:={models / "small.onnx"}',),
                      (), 20.0, wall_limit_s=120)
     chain = _head()
-    assert recording.targets, 'attention_node published no gaze target'
-    assert recording.commands, 'gaze_controller sent no command'
+    seen = f'{len(recording.images)} camera images, {len(recording.targets)} targets'
+    assert recording.targets, f'attention_node published no gaze target ({seen})'
+    assert recording.commands, f'gaze_controller sent no command ({seen})'
     _assert_within_limits(chain, recording)
