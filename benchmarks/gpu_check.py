@@ -66,7 +66,7 @@ def check(folder: Path) -> None:
     torch.backends.cudnn.allow_tf32 = False
     torch.backends.cuda.matmul.allow_tf32 = False
     torch.backends.cudnn.benchmark = True
-    ref = np.load(folder / 'reference.npz')
+    ref = np.load(folder / 'reference.npz', allow_pickle=False)
     random = weights.random_weights(SEED)
     assert str(ref['digest']) == digest(random), 'random weights differ from the reference'
     print(f'device: {torch.cuda.get_device_name()}, torch {torch.__version__}, '

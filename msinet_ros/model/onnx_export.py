@@ -21,6 +21,7 @@ import numpy as np
 
 from .architecture import (check_input_size, feature_sizes, IMAGENET_MEAN, NORMALIZE_EPS, OPS,
                            parameter_count)
+from .trust import check_external_data
 from .weights import validate
 from .. import __version__
 from ..errors import ModelFormatError, require
@@ -184,7 +185,11 @@ class OnnxInfo:
 
 
 def describe(path: Path) -> OnnxInfo:
-    """Read an ONNX file's metadata, input shape and precision (external data is not read)."""
+    """
+    Read an ONNX file's metadata, input shape and precision (external data is not read).
+
+    A file whose external data lies outside its folder is refused (:mod:`.trust`).
+    """
     onnx = require('onnx', 'install it with `pip install onnx`')
     from onnx import TensorProto
 
@@ -193,6 +198,7 @@ def describe(path: Path) -> OnnxInfo:
     except Exception as exc:  # protobuf raises several types for a broken file
         raise ModelFormatError(f'{path} is not a readable ONNX file ({type(exc).__name__}: '
                                f'{exc}): export one with `msinet export`') from exc
+    check_external_data(path, model)  # for whatever reads it next (ONNX Runtime, TensorRT)
     inputs = [i for i in model.graph.input
               if i.name not in {init.name for init in model.graph.initializer}]
     if len(inputs) != 1 or len(model.graph.output) != 1:

@@ -8,6 +8,7 @@ import numpy as np
 
 from .base import Backend, BackendOptions
 from ...errors import MissingDependencyError, ModelFormatError, ParameterError, require
+from ...model.trust import check_external_data
 
 
 class OnnxRuntimeBackend(Backend):
@@ -35,6 +36,7 @@ class OnnxRuntimeBackend(Backend):
         # other processes) of CPU while the next frame is prepared; measured no faster either.
         session_options.add_session_config_entry('session.intra_op.allow_spinning', '0')
         session_options.log_severity_level = 3
+        check_external_data(onnx_path)  # before ONNX Runtime reads any file the model names
         try:
             self._session = ort.InferenceSession(str(onnx_path), session_options,
                                                  providers=providers)

@@ -51,7 +51,9 @@ def build_engine(trt, caps: Capabilities, logger, onnx_path: Path, settings: Bui
     builder = trt.Builder(logger)
     network = builder.create_network(_network_flags(trt, caps, settings.recipe))
     parser = trt.OnnxParser(network, logger)
-    if not parser.parse(Path(onnx_path).read_bytes()):
+    # with its path, so external data resolves beside the model (checked there by
+    # model.trust), not in the working directory
+    if not parser.parse(Path(onnx_path).read_bytes(), str(onnx_path)):
         errors = '; '.join(str(parser.get_error(i)) for i in range(parser.num_errors))
         raise ModelFormatError(f'TensorRT could not parse {onnx_path}: {errors}')
     config = builder.create_builder_config()

@@ -30,6 +30,20 @@ def test_fp32_engines_are_fp32_with_tf32_cleared(trt, onnx_models, tmp_path):
     assert engine['profiles'] == [{'image': [[1, 3, 64, 64]] * 3}]
 
 
+def test_the_parser_gets_the_model_s_path_so_external_data_resolves_beside_it(
+        trt, onnx_models, tmp_path, monkeypatch):
+    paths = []
+    parse = trt.OnnxParser.parse
+
+    def recording(self, model, path=None):
+        paths.append(path)
+        return parse(self, model, path)
+
+    monkeypatch.setattr(trt.OnnxParser, 'parse', recording)
+    build(trt, onnx_models['fp32'], tmp_path)
+    assert paths == [str(onnx_models['fp32'])]  # not None: TensorRT would use the cwd
+
+
 def test_fp16_from_an_fp32_onnx_uses_the_flag_and_pins_the_fp32_layers(trt, onnx_models,
                                                                        tmp_path):
     if not bindings.capabilities(trt).fp16_flag:
