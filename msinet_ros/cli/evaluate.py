@@ -27,6 +27,7 @@ from ..imaging import list_images, read_rgb
 from ..inference.backends import NAMES
 from ..metrics.common import Measures
 from ..metrics.density import CentreBias
+from ..metrics.legacy import import_pot
 from ..metrics.protocols import DEFAULT_PROTOCOL, measures, PROTOCOLS, shuffled_other_images
 from ..model.architecture import DATASET_SIZES
 from ..model.source import ModelSource, WEIGHTS
@@ -96,8 +97,7 @@ def _check_dependencies(args: argparse.Namespace) -> None:
     """Fail before any work for a missing optional dependency the run will need."""
     require('tqdm', 'install it (`pip install tqdm`, apt: python3-tqdm) for the progress bar')
     if args.protocol == 'legacy':
-        require('ot', "install POT (`pip install pot`) for the legacy protocol's EMD, or use "
-                      '--protocol tuebingen')
+        import_pot()  # as EMD imports it: without TensorFlow/PyTorch backends
     if args.plot:
         report.check_plotting()
 

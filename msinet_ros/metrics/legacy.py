@@ -253,7 +253,7 @@ def emd(saliency: np.ndarray, density: np.ndarray, *, downsize: float = EMD_DOWN
     rows, cols = np.indices(reduced_target.shape)
     centres = np.stack((rows.ravel(), cols.ravel()), axis=1).astype(np.float64)
     ground = np.sqrt(((centres[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2))
-    ot = _pot()
+    ot = import_pot()
     cost, log = ot.emd2(masses[0], masses[1], ground, numItermax=_EMD_MAX_ITERATIONS,
                         log=True)
     if log.get('warning'):
@@ -375,7 +375,7 @@ def _trapz(x: np.ndarray, y: np.ndarray) -> float:
     return float(np.dot(np.diff(x), y[:-1] + y[1:]) / 2.0)
 
 
-def _pot():
+def import_pot():
     """Import POT without its TensorFlow/PyTorch/JAX/CuPy backends (slow, and unused here)."""
     for backend in ('TENSORFLOW', 'PYTORCH', 'JAX', 'CUPY'):
         os.environ.setdefault(f'POT_BACKEND_DISABLE_{backend}', '1')

@@ -96,7 +96,7 @@ def fastemd_inputs(case, settings, arrays):
 
 def fastemd_rounded(first, second, ground):
     """Return emd_hat_gd_metric_mex(P, Q, D, 0) as FastEMD computes it for doubles."""
-    ot = legacy._pot()
+    ot = legacy.import_pot()
     mass_unit = 1e6 / max(first.sum(), second.sum())
     cost_unit = 1e6 / ground.max()
     lower = first < second  # flow on the diagonal first (gd_metric), then rounding
