@@ -10,7 +10,8 @@ mono16 is scaled to 8 bits by 1/256, YUV 4:2:2 and Bayer patterns use OpenCV's c
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import List
+import struct
+from typing import List, Optional, Tuple
 
 import cv2
 import numpy as np
@@ -127,6 +128,9 @@ def _rows(height: int, row_bytes: int, step: int, data, what: str) -> np.ndarray
 def array_fields(array: np.ndarray, encoding: str) -> ImageFields:
     """Describe a C-contiguous array as message fields (rgb8, mono8 or 32FC1, no padding)."""
     expected = {'rgb8': (np.uint8, 3), 'mono8': (np.uint8, 2), '32FC1': (np.float32, 2)}
+    if encoding not in expected:
+        raise ImageError(f'cannot publish arrays as {encoding!r}: use one of '
+                         f'{", ".join(expected)}')
     dtype, ndim = expected[encoding]
     if array.dtype != dtype or array.ndim != ndim or (ndim == 3 and array.shape[2] != 3):
         raise ImageError(f'{encoding} needs a {np.dtype(dtype)} array of {ndim} dimensions, '
@@ -134,16 +138,87 @@ def array_fields(array: np.ndarray, encoding: str) -> ImageFields:
     array = np.ascontiguousarray(array)
     height, width = array.shape[:2]
     big_endian = array.dtype.itemsize > 1 and not np.little_endian
-    return ImageFields(height, width, encoding, int(big_endian), array.strides[0],
-                       array.tobytes())
+    # the row length from the shape: strides[0] of a one-row view can be anything
+    step = width * array.itemsize * (array.shape[2] if ndim == 3 else 1)
+    return ImageFields(height, width, encoding, int(big_endian), step, array.tobytes())
+
+
+PNG_SIGNATURE = b'\x89PNG\r\n\x1a\n'
+JPEG_SIGNATURE = b'\xff\xd8\xff'
+# JPEG start-of-frame markers (SOF0..SOF15 but DHT, JPG and DAC): the segment holding the size
+_JPEG_SOF = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
 
 
 def compressed_to_rgb(data: bytes, fmt: str) -> np.ndarray:
-    """Decode a ``sensor_msgs/CompressedImage`` payload (JPEG, PNG, …) to RGB uint8."""
-    bgr = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR) if len(data) else None
+    """
+    Decode a ``sensor_msgs/CompressedImage`` payload (JPEG or PNG) to RGB uint8.
+
+    The size the header declares is checked before decoding: a few hundred bytes can declare
+    gigapixels, which the decoders would allocate and fill. Raises ImageError (never anything
+    else) for other formats, truncated PNGs, declared sizes above MAX_PIXELS and payloads that
+    do not decode.
+    """
+    data = bytes(data)
+    height, width = _declared_size(data, fmt)
+    if height * width > MAX_PIXELS:
+        raise ImageError(f'compressed image ({fmt!r}) declares {width}x{height} pixels, more '
+                         f'than the {MAX_PIXELS} accepted')
+    try:
+        bgr = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    except cv2.error as exc:  # OpenCV's own checks, e.g. its limit on the size
+        raise ImageError(f'compressed image ({fmt!r}, {len(data)} bytes) does not decode: '
+                         f'{exc}') from None
     if bgr is None:
         raise ImageError(f'compressed image ({fmt!r}, {len(data)} bytes) does not decode')
     return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+
+
+def _declared_size(data: bytes, fmt: str) -> Tuple[int, int]:
+    """Return the (height, width) of a JPEG or PNG header; raise ImageError for anything else."""
+    size = _png_size(data) if data.startswith(PNG_SIGNATURE) else \
+        _jpeg_size(data) if data.startswith(JPEG_SIGNATURE) else None
+    if size is None:
+        raise ImageError(f'compressed image ({fmt!r}, {len(data)} bytes) is not a JPEG or PNG, '
+                         "or is truncated: publish with image_transport's compressed transport "
+                         '(format jpeg or png)')
+    return size
+
+
+def _png_size(data: bytes) -> Optional[Tuple[int, int]]:
+    """
+    Return (height, width) from a PNG's IHDR, or None if a chunk runs past the end of the data.
+
+    OpenCV 4.11 allocates (and clears) as many bytes as a chunk's length field says, so a few
+    bytes shifted in a short payload could cost seconds and gigabytes.
+    """
+    if data[12:16] != b'IHDR' or len(data) < 24:  # IHDR comes first
+        return None
+    at = len(PNG_SIGNATURE)
+    while at < len(data) and data[at + 4:at + 8] != b'IEND':
+        at += 12 + int.from_bytes(data[at:at + 4], 'big')  # length, type, data, CRC
+    if at > len(data):
+        return None
+    width, height = struct.unpack('>II', data[16:24])
+    return height, width
+
+
+def _jpeg_size(data: bytes) -> Optional[Tuple[int, int]]:
+    """Return (height, width) from a JPEG's first frame header, walking markers as libjpeg does."""
+    i = 2  # past SOI
+    while True:
+        i = data.find(b'\xff', i)  # libjpeg skips stray bytes before a marker
+        while 0 <= i < len(data) and data[i] == 0xFF:  # and fill bytes
+            i += 1
+        if i < 0 or i + 1 > len(data):
+            return None
+        marker = data[i]
+        i += 1
+        if marker in _JPEG_SOF:  # length (2), precision (1), height (2), width (2)
+            return struct.unpack('>HH', data[i + 3:i + 7]) if i + 7 <= len(data) else None
+        if marker in (0xD9, 0xDA):  # EOI or SOS before any frame header: nothing to decode
+            return None
+        if marker not in (0x00, 0x01, 0xD8) and not 0xD0 <= marker <= 0xD7:  # with a length
+            i += int.from_bytes(data[i:i + 2], 'big')
 
 
 def list_images(folder: Path) -> List[Path]:

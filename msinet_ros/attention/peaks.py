@@ -8,6 +8,8 @@ and its neighbours, and mapped back into the frame through the letterbox.
 """
 
 from dataclasses import dataclass
+import math
+from numbers import Integral
 from typing import List
 
 import numpy as np
@@ -37,10 +39,11 @@ class FixationSettings:
 
     def __post_init__(self):
         """Refuse values that make no sense."""
-        if self.top_k < 0 or self.min_distance < 0 or not 0 <= self.threshold_abs <= 1 or \
+        if not isinstance(self.top_k, Integral) or self.top_k < 0 or \
+                not 0 <= self.min_distance < math.inf or not 0 <= self.threshold_abs <= 1 or \
                 not 0 <= self.threshold_rel <= 1:
-            raise ParameterError(f'invalid fixation settings {self}: top_k and min_distance '
-                                 'must be >= 0, thresholds within 0..1')
+            raise ParameterError(f'invalid fixation settings {self}: top_k must be an integer '
+                                 '>= 0, min_distance finite and >= 0, thresholds within 0..1')
 
 
 def refine_peak(saliency: np.ndarray, row: int, col: int) -> tuple:
@@ -63,10 +66,11 @@ def find_fixations(saliency: np.ndarray, box: Letterbox,
     """Return up to ``top_k`` fixations of a model-resolution map, most salient first."""
     if settings.top_k == 0:
         return []
-    region = np.asarray(unpad(saliency, box), dtype=np.float32)
+    region = np.asarray(unpad(saliency, box), dtype=np.float64)  # thresholds compare exactly
     peak = float(region.max())
     threshold = max(settings.threshold_abs, settings.threshold_rel * peak)
-    radius = max(1, int(round(settings.min_distance * box.scale)))
+    # a window wider than the map finds the same maxima (and a huge one is slow)
+    radius = max(1, int(round(min(settings.min_distance * box.scale, max(region.shape)))))
     local_max = ndimage.maximum_filter(region, size=2 * radius + 1, mode='nearest')
     rows, cols = np.nonzero((region == local_max) & (region >= threshold))
     order = np.argsort(-region[rows, cols], kind='stable')

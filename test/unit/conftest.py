@@ -1,13 +1,21 @@
 """Fixtures shared by the unit tests: the strict TensorRT/pycuda fakes of each version."""
 
+import os
 import sys
 
+from hypothesis import settings
 import pytest
 from support import manifests
 from support.fake_pycuda import install_pycuda
 from support.fake_tensorrt import make_tensorrt
 
 TENSORRT_VERSIONS = tuple(manifests.versions())  # 8.6.1, 10.3.0, 11.0.0.114
+
+# Property-based tests (hypothesis): examples per property, 'ci' by default,
+# HYPOTHESIS_PROFILE=thorough for a long run (benchmarks/fuzz.py).
+settings.register_profile('ci', max_examples=500, deadline=None, print_blob=True)
+settings.register_profile('thorough', max_examples=20000, deadline=None, print_blob=True)
+settings.load_profile(os.environ.get('HYPOTHESIS_PROFILE', 'ci'))
 
 
 @pytest.fixture(params=TENSORRT_VERSIONS)
