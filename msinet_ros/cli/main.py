@@ -10,12 +10,12 @@ import sys
 from typing import Optional, Sequence
 
 from . import (behaviour, benchmark, build_engine, demo, doctor, evaluate, export, import_cmd,
-               params, predict)
+               params, predict, quantize)
 from .. import __version__
 from ..errors import MsinetError
 
-SUBCOMMANDS = (import_cmd, export, predict, build_engine, benchmark, evaluate, demo, params,
-               doctor, behaviour)
+SUBCOMMANDS = (import_cmd, export, quantize, predict, build_engine, benchmark, evaluate, demo,
+               params, doctor, behaviour)
 
 
 def build_parser() -> argparse.ArgumentParser:
