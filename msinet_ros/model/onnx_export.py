@@ -161,13 +161,23 @@ def save(model, path: Path) -> None:
         onnx.save_model(model, str(tmp))
 
 
+# what ``export_precision`` says of an msinet ONNX: fp32 and fp16 from `msinet export`, int8
+# (QDQ) from `msinet quantize`
+PRECISIONS = ('fp32', 'fp16', 'int8')
+
+
 @dataclass(frozen=True)
 class OnnxInfo:
     """What the rest of the package needs to know of an ONNX file without running it."""
 
     metadata: Dict[str, str]
     input_shape: Tuple[Union[int, str], ...]  # a str names a dynamic dimension
-    fp16: bool  # runs its convolutions in fp16 (an fp16 export)
+    precision: str  # of its convolutions: one of PRECISIONS
+
+    @property
+    def fp16(self) -> bool:
+        """Return whether it runs its convolutions in fp16 (an fp16 export)."""
+        return self.precision == 'fp16'
 
     @property
     def fixed_batch(self) -> Optional[int]:
@@ -208,9 +218,13 @@ def describe(path: Path) -> OnnxInfo:
     shape = tuple(d.dim_value if d.HasField('dim_value') else (d.dim_param or '?')
                   for d in dims)
     metadata = {prop.key: prop.value for prop in model.metadata_props}
-    fp16 = metadata.get('export_precision') == 'fp16' if 'export_precision' in metadata else \
-        any(init.data_type == TensorProto.FLOAT16 for init in model.graph.initializer)
-    return OnnxInfo(metadata, shape, fp16)
+    precision = metadata.get('export_precision')
+    if precision not in PRECISIONS:  # not written by msinet: judged by its contents
+        precision = 'int8' if any(n.op_type in ('QuantizeLinear', 'DequantizeLinear')
+                                  for n in model.graph.node) else \
+            'fp16' if any(init.data_type == TensorProto.FLOAT16
+                          for init in model.graph.initializer) else 'fp32'
+    return OnnxInfo(metadata, shape, precision)
 
 
 def read_metadata(path: Path) -> Dict[str, str]:

@@ -8,6 +8,7 @@ import numpy as np
 
 from .base import Backend, BackendOptions
 from ...errors import MissingDependencyError, ModelFormatError, ParameterError, require
+from ...model.onnx_export import PRECISIONS
 from ...model.trust import check_external_data
 
 
@@ -44,9 +45,10 @@ class OnnxRuntimeBackend(Backend):
             raise ModelFormatError(f'{onnx_path} could not be loaded by onnxruntime '
                                    f'({str(exc).splitlines()[0]}): re-export it with '
                                    '`msinet export`') from exc
-        self._description = f'onnxruntime {ort.__version__} {options.device} ' + \
-            ('fp16 ONNX' if self._session.get_modelmeta().custom_metadata_map.get(
-                'export_precision') == 'fp16' else 'fp32')
+        # from the metadata msinet writes (reading the graph again would cost its size)
+        precision = self._session.get_modelmeta().custom_metadata_map.get('export_precision')
+        self._description = f'onnxruntime {ort.__version__} {options.device} ' + (
+            f'{precision} ONNX' if precision in PRECISIONS else 'ONNX of unstated precision')
         (inp,) = self._session.get_inputs()
         self._input_name = inp.name
         dims = inp.shape

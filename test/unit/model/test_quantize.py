@@ -171,7 +171,24 @@ def test_metadata_records_source_target_images_and_what_stayed_float(quantized, 
 def test_model_source_reads_an_int8_file_as_a_fixed_size_onnx(quantized):
     source = ModelSource.of(quantized['onnxruntime'].path)
     assert source.kind == ONNX and source.fixed_size == (H, W)
-    assert not source.onnx.fp16 and source.is_random
+    assert source.onnx.precision == 'int8' and source.is_random
+
+
+def test_an_int8_file_is_described_as_int8_by_metadata_or_by_its_qdq_nodes(quantized, tmp_path):
+    path = quantized['tensorrt'].path
+    assert onnx_export.describe(path).precision == 'int8'
+    model = onnx.load(str(path))  # the same graph without msinet's metadata
+    del model.metadata_props[:]
+    onnx.save(model, str(tmp_path / 'unlabelled.onnx'))
+    assert onnx_export.describe(tmp_path / 'unlabelled.onnx').precision == 'int8'
+
+
+def test_the_onnxruntime_backend_says_it_runs_int8(quantized, fp32):
+    with SaliencyPredictor(quantized['onnxruntime'].path, options=QUIET) as int8, \
+            SaliencyPredictor(fp32, options=QUIET) as float32:
+        for predictor in (int8, float32):  # sessions are made on first use
+            predictor.predict(np.zeros((H, W, 3), np.uint8))
+        assert 'int8 ONNX' in int8.describe() and 'fp32 ONNX' in float32.describe()
 
 
 @pytest.mark.parametrize('target', quantize.TARGETS)
