@@ -59,18 +59,9 @@ def image_to_rgb(height: int, width: int, encoding: str, step: int, is_bigendian
     Raises ImageError (never anything else) for unknown encodings, impossible sizes, a
     ``step`` shorter than a row, or data shorter than ``height * step``.
     """
-    if encoding not in DECODERS:
-        raise ImageError(f'unsupported encoding {encoding!r}: supported are '
-                         f'{", ".join(DECODERS)}')
+    check_image_fields(height, width, encoding, step, _byte_length(data))
     channels, depth, conversion = DECODERS[encoding]
-    if height <= 0 or width <= 0 or height * width > MAX_PIXELS:
-        raise ImageError(f'image size {width}x{height} is empty or too large')
-    row_bytes = width * channels * depth
-    if encoding.startswith('yuv422'):
-        row_bytes = width * 2
-        if width % 2:
-            raise ImageError(f'{encoding} needs an even width, got {width}')
-    rows = _rows(height, row_bytes, step, data, f'{width} {encoding} pixels')
+    rows = _rows(height, width * channels * depth, step, data, f'{width} {encoding} pixels')
     if depth == 2:
         dtype = np.dtype('>u2' if is_bigendian else '<u2')
         pixels = np.ascontiguousarray(rows).view(dtype).reshape(height, width)
@@ -84,6 +75,36 @@ def image_to_rgb(height: int, width: int, encoding: str, step: int, is_bigendian
     if conversion is None:
         return pixels  # rgb8: a view of the message buffer when rows are unpadded or not
     return cv2.cvtColor(np.ascontiguousarray(pixels), conversion)
+
+
+def check_image_fields(height: int, width: int, encoding: str, step: int,
+                       data_length: int) -> None:
+    """
+    Raise ImageError for raw image fields that :func:`image_to_rgb` cannot decode.
+
+    The rules in order: encoding, size, YUV width, step, data length; checked without
+    touching the pixels (microseconds), so the node can refuse a frame on receipt.
+    """
+    if encoding not in DECODERS:
+        raise ImageError(f'unsupported encoding {encoding!r}: supported are '
+                         f'{", ".join(DECODERS)}')
+    channels, depth, _ = DECODERS[encoding]
+    if height <= 0 or width <= 0 or height * width > MAX_PIXELS:
+        raise ImageError(f'image size {width}x{height} is empty or too large')
+    if encoding.startswith('yuv422') and width % 2:
+        raise ImageError(f'{encoding} needs an even width, got {width}')
+    row_bytes = width * channels * depth
+    if step < row_bytes:
+        raise ImageError(f'step {step} is shorter than one row of {width} {encoding} pixels '
+                         f'({row_bytes} bytes)')
+    if data_length < height * step:
+        raise ImageError(f'data holds {data_length} bytes; {height} rows of step {step} need '
+                         f'{height * step}')
+
+
+def _byte_length(data) -> int:
+    """Return the length in bytes of a message buffer (bytes, array.array, ndarray)."""
+    return data.nbytes if isinstance(data, np.ndarray) else memoryview(data).nbytes
 
 
 # single-channel encodings of maps and depth -> (numpy dtype, scale to the returned value)

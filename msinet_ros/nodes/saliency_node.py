@@ -12,7 +12,10 @@ Threads: a multi-threaded executor runs the callbacks; the lifecycle services ha
 (reentrant) group, so ``get_state``, parameters and diagnostics answer while *configure*
 waits for a build. Every ROS entity is created and destroyed on the executor's threads; the
 worker thread only runs the predictor and publishes. The image callback keeps the newest frame
-in a one-place slot, so frames that arrive while inference runs replace the waiting one.
+in a one-place slot, so frames that arrive while inference runs replace the waiting one; it
+checks each frame first (``imaging.check_image_fields``, ``input_checks``): a malformed raw
+frame is rejected before the slot, stamps going back and size or encoding changes are counted
+(docs/node.md, "Bad input").
 """
 
 import inspect
@@ -41,7 +44,8 @@ from ..attention.peaks import FixationSettings
 from ..errors import ImageError, MsinetError, ParameterError
 from ..frame_slot import LatestSlot
 from ..freshness import Freshness, stamp_age_s
-from ..imaging import compressed_to_rgb, image_to_rgb
+from ..imaging import check_image_fields, compressed_to_rgb, image_to_rgb
+from ..input_checks import Change, CHANGE_COUNTERS, ENCODING_CHANGED, SIZE_CHANGED, StreamMonitor
 from ..inference.outputs import compute_outputs, OutputRequest, SaliencyOutputs
 from ..inference.predictor import SaliencyPredictor
 from ..inference.settings import make_predictor
@@ -68,7 +72,8 @@ MAP_OUTPUTS = frozenset({'map', 'mono', 'map_info'})
 FIXATION_OUTPUTS = frozenset({'fixation', 'fixations', 'markers', 'ray'})
 OVERLAY_OUTPUTS = frozenset({'overlay', 'overlay_info'})
 COUNTERS = ('received', 'dropped', 'inferred', 'published', 'rejected', 'late', 'stamp_late',
-            'info_unmatched', 'info_mismatched', 'preparing')
+            'info_unmatched', 'info_mismatched', 'preparing', *CHANGE_COUNTERS)
+WARN_EVERY_S = 5.0  # throttle of each bad-input warning (one per kind and call site)
 DEFAULT_SIZE = (240, 320)  # without a camera_info, size auto prepares the landscape size
 # camera_info is paired with images by stamp: a few are queued (tiny messages), so that the
 # info of a frame still waiting in the slot is not overwritten in DDS by the next one
@@ -131,6 +136,7 @@ class SaliencyNode(LifecycleNodeMixin, Node):
             'input', 'output', 'latency', 'age', 'processing', 'stamp_age', 'late',
             'stamp_late')}
         self._freshness = Freshness()
+        self._monitor = StreamMonitor()  # stamp order, size, encoding (image callback only)
         self._pacer = RatePacer()
         self._slot: LatestSlot = LatestSlot()
         self._infos: StampedBuffer[CameraGeometry] = StampedBuffer()  # by camera_info stamp
@@ -342,6 +348,7 @@ class SaliencyNode(LifecycleNodeMixin, Node):
             wanted = self._active.is_set() and not self._releasing and bool(self._wanted())
             if wanted and self._image_sub is None:
                 self._freshness.reset()  # the input period is measured anew
+                self._monitor.reset()  # and a new stream compared with its own frames
                 self._image_sub = self._create_image_subscription(self.settings)
             elif not wanted and self._image_sub is not None:
                 self.destroy_subscription(self._image_sub)
@@ -453,12 +460,44 @@ class SaliencyNode(LifecycleNodeMixin, Node):
         self._infos.put(messages.stamp_ns(msg.header.stamp), CameraGeometry.from_camera_info(msg))
 
     def _on_image(self, msg) -> None:
+        """
+        Check a frame on receipt and put it into the slot.
+
+        A malformed raw image is rejected here, so it never replaces a good frame waiting
+        for the worker (compressed payloads are checked when decoded). Stamps going back,
+        size and encoding changes are counted and warned about; those frames are processed.
+        """
         now = time.monotonic()
-        self._freshness.arrived(now)
         self._stats['input'].add(now=now)
         self._count('received')
+        compressed = isinstance(msg, CompressedImage)
+        if not compressed:
+            try:
+                check_image_fields(msg.height, msg.width, msg.encoding, msg.step,
+                                   len(msg.data))
+            except ImageError as exc:
+                self._count('rejected')
+                self.get_logger().warning(f'rejected a frame: {exc}',
+                                          throttle_duration_sec=WARN_EVERY_S)
+                return
+        for change in self._monitor.observe(
+                messages.stamp_ns(msg.header.stamp), msg.format if compressed else msg.encoding,
+                None if compressed else (msg.height, msg.width)):
+            self._warn_change(change)
+        self._freshness.arrived(now)
         if self._slot.put((msg, now)):
             self._count('dropped')
+
+    def _warn_change(self, change: Change) -> None:
+        """Count a change; each kind warns from its own call site (its own throttle)."""
+        self._count(change.counter)
+        log = self.get_logger()
+        if change.counter == SIZE_CHANGED:
+            log.warning(change.text, throttle_duration_sec=WARN_EVERY_S)
+        elif change.counter == ENCODING_CHANGED:
+            log.warning(change.text, throttle_duration_sec=WARN_EVERY_S)
+        else:
+            log.warning(change.text, throttle_duration_sec=WARN_EVERY_S)
 
     def _count(self, name: str, n: int = 1) -> None:
         with self._lock:
@@ -486,7 +525,8 @@ class SaliencyNode(LifecycleNodeMixin, Node):
                 self._process(predictor, frame, msg.header, received, picked)
             except ImageError as exc:
                 self._count('rejected')
-                self.get_logger().warning(f'dropped a frame: {exc}', throttle_duration_sec=5.0)
+                self.get_logger().warning(f'rejected a frame: {exc}',
+                                          throttle_duration_sec=WARN_EVERY_S)
             except Exception as exc:  # keep serving: one bad frame must not end the node
                 if self._stop.is_set() or not self.context.ok():
                     break  # the process is ending (the context went with the signal)

@@ -15,9 +15,9 @@ from hypothesis import given, strategies as st
 from image_encodings import encode, smooth_rgb
 import msinet_ros
 from msinet_ros.errors import ImageError
-from msinet_ros.imaging import (_declared_size, array_fields, DECODERS, image_to_float,
-                                image_to_rgb, list_images, MAX_PIXELS, read_rgb,
-                                SCALAR_DECODERS)
+from msinet_ros.imaging import (_declared_size, array_fields, check_image_fields, DECODERS,
+                                image_to_float, image_to_rgb, list_images, MAX_PIXELS,
+                                read_rgb, SCALAR_DECODERS)
 import numpy as np
 import pytest
 
@@ -536,3 +536,33 @@ def test_fuzzed_damaged_payloads_decode_or_raise_image_errors_without_crashing(t
 
         check()
         assert child.close() == 0
+
+
+# ---- the receipt check (the node refuses malformed raw frames before its slot) --------
+def _error(function, *args):
+    try:
+        function(*args)
+    except ImageError as exc:
+        return str(exc)
+    return None
+
+
+@given(encoding=st.sampled_from([*DECODERS, '16UC3', 'RGB8', '']),
+       height=st.integers(-2, 9), width=st.integers(-2, 9),
+       step_delta=st.integers(-3, 5), data_delta=st.integers(-20, 20))
+def test_fields_pass_the_receipt_check_exactly_when_they_decode(
+        encoding, height, width, step_delta, data_delta):
+    channels, depth, _ = DECODERS.get(encoding, (3, 1, None))
+    step = max(0, width * channels * depth + step_delta)
+    data = bytes(max(0, height * step + data_delta))
+    expected = _error(image_to_rgb, height, width, encoding, step, 0, data)
+    assert _error(check_image_fields, height, width, encoding, step, len(data)) == expected
+
+
+def test_the_receipt_check_refuses_sizes_above_the_limit_without_data():
+    with pytest.raises(ImageError, match='empty or too large'):
+        check_image_fields(MAX_PIXELS, 2, 'mono8', 2, 0)
+
+
+def test_the_receipt_check_passes_padded_rows():
+    check_image_fields(2, 3, 'rgb8', 16, 32)
