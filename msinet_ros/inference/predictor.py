@@ -22,6 +22,7 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 import numpy as np
 
 from .backends import Backend, BackendOptions, spec
+from .heap import release_free_memory
 from .preprocess import check_frame, choose_size, Letterbox, plan_letterbox, postprocess, \
     preprocess_into, Size
 from .. import __version__
@@ -175,6 +176,10 @@ class SaliencyPredictor:
         if self._wanted is None and not self.auto and self._fixed is None:
             self._fixed = size  # an engine file: its own size, now known
         self._backends[size] = backend
+        if backend is not shared:
+            # the export's weights and graph and the backend's parse are freed but still held by
+            # the C heap: one to two model sizes (docs/performance.md, memory)
+            release_free_memory()
         return backend
 
     def cancel(self) -> None:

@@ -150,3 +150,48 @@ def test_bad_frames_raise_image_errors_and_the_predictor_keeps_working(small_pre
     with pytest.raises(ImageError):
         small_predictor.predict(np.full((20, 20, 3), np.inf))
     assert small_predictor.predict(skimage_data.coffee()).saliency is not None
+
+
+def reachable():
+    """
+    Return every live object the collector can see, with the untracked ones they refer to.
+
+    Arrays, and dicts and tuples holding only such objects, are not tracked by the collector:
+    they are found through the objects referring to them.
+    """
+    import gc
+    gc.collect()
+    found = {id(o): o for o in gc.get_objects()}
+    frontier = list(found.values())
+    while frontier:
+        referents = [r for r in gc.get_referents(*frontier) if id(r) not in found]
+        frontier = [r for r in referents if not gc.is_tracked(r)]
+        found.update((id(r), r) for r in referents)
+    return list(found.values())
+
+
+def is_large(o, model_type) -> bool:
+    return (isinstance(o, np.ndarray) and o.nbytes >= 1 << 20) or isinstance(o, model_type) \
+        or (isinstance(o, bytes) and len(o) >= 1 << 20)
+
+
+def test_nothing_of_the_export_stays_alive_once_the_session_exists(weights_path, options):
+    from onnx import ModelProto
+    with SaliencyPredictor(weights_path, size='64x64', options=options) as predictor:
+        predictor.prepare()
+        # the weights (24.9 M parameters) are only in the session now: no weights dict, no
+        # ndarray of a layer's size, no ModelProto and no serialised model in Python
+        assert [o for o in reachable() if is_large(o, ModelProto)] == []
+        assert predictor.predict(portrait()).saliency.shape == portrait().shape[:2]
+
+
+def test_freed_heap_memory_is_returned_once_per_new_backend(weights_path, options, monkeypatch):
+    from msinet_ros.inference import predictor as predictor_module
+    calls = []
+    monkeypatch.setattr(predictor_module, 'release_free_memory', lambda: calls.append(1))
+    with SaliencyPredictor(weights_path, size='64x64', options=options) as predictor:
+        predictor.prepare()
+        assert len(calls) == 1
+        predictor.predict(portrait())
+        predictor.prepare()
+        assert len(calls) == 1  # not per frame, nor for a size already prepared
