@@ -25,6 +25,14 @@ class BuildCancelled(MsinetError):
     """Preparing a model (an engine build) was cancelled, e.g. because the node is stopping."""
 
 
+class StorageError(MsinetError):
+    """An artefact (export, engine, timing cache) cannot be written: no folder, no space."""
+
+
+class DeviceMemoryError(MsinetError):
+    """The GPU has not enough free memory for the engine, its context or its buffers."""
+
+
 class MissingDependencyError(MsinetError):
     """An optional dependency needed for the requested feature is not installed."""
 

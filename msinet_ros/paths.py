@@ -12,6 +12,8 @@ import os
 from pathlib import Path
 from typing import Dict, Optional
 
+from .errors import StorageError
+
 SOURCE_ROOT = Path(__file__).resolve().parent.parent
 SOURCE_ENGINES_DIR = SOURCE_ROOT / 'engines'
 # Distributions whose rmw_fastrtps uses Fast DDS 2, which reads its XML profile from
@@ -57,7 +59,19 @@ def default_cache_dir() -> Path:
 
 
 def cache_dir(explicit: Optional[str] = None) -> Path:
-    """Return the explicit directory if given (non-empty), else the default; create it."""
+    """
+    Return the explicit directory if given (non-empty), else the default; create it.
+
+    A directory that cannot be created (a file in its place or above it, no permission, a
+    read-only file system) raises :class:`StorageError`. An existing read-only directory is
+    returned: engines built into it beforehand still load; writing a new artefact there
+    raises :class:`StorageError` when it happens (:func:`msinet_ros.files.atomic_path`).
+    """
     path = Path(explicit).expanduser() if explicit else default_cache_dir()
-    path.mkdir(parents=True, exist_ok=True)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StorageError(f'cannot create the cache directory {path}: {exc.strerror or exc}; '
+                           'set the cache_dir parameter (--cache-dir for the tools) to a '
+                           'writable folder') from exc
     return path

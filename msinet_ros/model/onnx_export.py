@@ -176,7 +176,7 @@ class OnnxInfo:
 
     @property
     def fp16(self) -> bool:
-        """Return whether it runs its convolutions in fp16 (an fp16 export)."""
+        """Say whether it runs its convolutions in fp16 (an fp16 export)."""
         return self.precision == 'fp16'
 
     @property
@@ -214,6 +214,10 @@ def describe(path: Path) -> OnnxInfo:
     if len(inputs) != 1 or len(model.graph.output) != 1:
         raise ModelFormatError(f'{path} has {len(inputs)} inputs and {len(model.graph.output)} '
                                'outputs; an MSI-Net ONNX has one of each')
+    problem = io_problem(inputs[0], model.graph.output[0])
+    if problem:
+        raise ModelFormatError(f'{path} is not an MSI-Net ONNX ({problem}): export one with '
+                               '`msinet export`')
     dims = inputs[0].type.tensor_type.shape.dim
     shape = tuple(d.dim_value if d.HasField('dim_value') else (d.dim_param or '?')
                   for d in dims)
@@ -225,6 +229,82 @@ def describe(path: Path) -> OnnxInfo:
             'fp16' if any(init.data_type == TensorProto.FLOAT16
                           for init in model.graph.initializer) else 'fp32'
     return OnnxInfo(metadata, shape, precision)
+
+
+def io_problem(model_input, model_output) -> Optional[str]:
+    """
+    Return why an ONNX input/output pair (``ValueInfoProto``) is not MSI-Net's, or None.
+
+    MSI-Net takes ``[B, 3, H, W]`` and returns ``[B, 1, H, W]`` (same H and W).
+    """
+    def dims(value) -> List[Union[int, str]]:
+        return [d.dim_value if d.HasField('dim_value') else (d.dim_param or '?')
+                for d in value.type.tensor_type.shape.dim]
+
+    shape_in, shape_out = dims(model_input), dims(model_output)
+    if len(shape_in) != 4 or shape_in[1] != 3:
+        return f'input {model_input.name} has shape {shape_in}, not [B, 3, H, W]'
+    if len(shape_out) != 4 or shape_out[1] != 1 or shape_out[2:] != shape_in[2:]:
+        return (f'output {model_output.name} has shape {shape_out}, not [B, 1, '
+                f'{shape_in[2]}, {shape_in[3]}]')
+    return None
+
+
+QDQ_OPS = ('QuantizeLinear', 'DequantizeLinear')
+TENSORRT_QUANTIZE_HELP = ('TensorRT runs only symmetric int8 (every zero point an int8 0): '
+                          'quantize the fp32 model for it with `msinet quantize MODEL '
+                          '--calibration IMAGES --target tensorrt`')
+
+
+def asymmetric_quantizers(model) -> List[str]:
+    """
+    Return the Q/DQ nodes of an ``onnx.ModelProto`` that TensorRT refuses, with the reason.
+
+    TensorRT's ONNX parser takes only int8 zero points that are all 0 (symmetric
+    quantization): a uint8 zero point (ONNX Runtime's default for activations) or a non-zero
+    one is refused, and so is one that is not a constant. A node without a zero point is fine.
+    """
+    from onnx import numpy_helper, TensorProto
+
+    constants = {init.name: init for init in model.graph.initializer}
+    for node in model.graph.node:
+        if node.op_type == 'Constant':
+            for attr in node.attribute:
+                if attr.name == 'value':
+                    constants[node.output[0]] = attr.t
+    found = []  # (0: an asymmetric activation, what to fix first; 1: anything else, text)
+    for node in model.graph.node:
+        if node.op_type not in QDQ_OPS or len(node.input) < 3 or not node.input[2]:
+            continue
+        name, tensor = node.name or node.output[0], constants.get(node.input[2])
+        if tensor is None:
+            found.append((1, f'{name} (zero point not a constant)'))
+        elif tensor.data_type != TensorProto.INT8:
+            kind = TensorProto.DataType.Name(tensor.data_type).lower()
+            found.append((int(kind != 'uint8'), f'{name} ({kind} zero point)'))
+        else:
+            try:
+                values = numpy_helper.to_array(tensor).ravel()
+            except Exception:  # noqa: B902 - e.g. stored as external data, not loaded here
+                found.append((1, f'{name} (zero point unreadable)'))
+                continue
+            if values.any():
+                found.append((0, f'{name} (zero point {values[values != 0][0]})'))
+    return [text for _, text in sorted(found, key=lambda item: item[0])]
+
+
+def check_symmetric_int8(path: Path) -> None:
+    """Raise ModelFormatError, saying how to make one, if TensorRT cannot run this QDQ ONNX."""
+    onnx = require('onnx', 'install it with `pip install onnx`')
+    try:
+        model = onnx.load_model(str(path), load_external_data=False)
+    except Exception as exc:  # protobuf raises several types for a broken file
+        raise ModelFormatError(f'{path} is not a readable ONNX file ({type(exc).__name__}: '
+                               f'{exc})') from exc
+    found = asymmetric_quantizers(model)
+    if found:
+        raise ModelFormatError(f'{path} is not quantized symmetrically: {len(found)} Q/DQ '
+                               f'node(s), e.g. {found[0]}; {TENSORRT_QUANTIZE_HELP}')
 
 
 def read_metadata(path: Path) -> Dict[str, str]:

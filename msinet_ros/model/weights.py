@@ -114,7 +114,8 @@ def _read(path: Path, take: Callable):
             return dict(handle.metadata() or {}), take(handle)
     except Exception as exc:  # safetensors raises several unrelated types for broken files
         raise ModelFormatError(f'{str(path)!r} is not a readable safetensors file '
-                               f'({type(exc).__name__}: {exc})') from exc
+                               f'({type(exc).__name__}: {exc}): import the weights again with '
+                               '`msinet import`') from exc
 
 
 def read_metadata(path: Path) -> Metadata:

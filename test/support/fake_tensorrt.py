@@ -28,7 +28,13 @@ Hooks for tests, all attributes of the returned module:
   that long and cannot be cancelled (TensorRT 8.6 has no IProgressMonitor).
 * ``fail_builds`` (bool): build_serialized_network returns None.
 * ``fail_context_creation`` (bool): create_execution_context returns None (out of memory).
-* ``builds`` (list of dict): the description of each engine built.
+* ``builds`` (list of dict): the description of each engine built (``quantized``: it has Q/DQ
+  layers; ``builder_flags``, ``strongly_typed``, ``layer_precisions``, ...).
+
+Explicit quantization: QuantizeLinear/DequantizeLinear import as QUANTIZE/DEQUANTIZE layers;
+the parser refuses a UINT8 or non-zero zero point as onnx-tensorrt does; a weakly typed network
+with Q/DQ layers builds only with ``BuilderFlag.INT8`` (8.x guide), a strongly typed one only
+without it.
 * ``foreign_engine_bytes(...)``, ``describe_engine(bytes)``: module-level helpers.
 """
 
@@ -67,7 +73,14 @@ ONNX_LAYER_TYPES = {
     'MatMul': 'MATRIX_MULTIPLY', 'Gemm': 'MATRIX_MULTIPLY', 'Identity': 'IDENTITY',
     'Softmax': 'SOFTMAX', 'BatchNormalization': 'SCALE', 'Pad': 'SLICE', 'Exp': 'UNARY',
     'Sqrt': 'UNARY', 'Neg': 'UNARY', 'Abs': 'UNARY',
+    'QuantizeLinear': 'QUANTIZE', 'DequantizeLinear': 'DEQUANTIZE',
 }
+# The ONNX parser's checks of a Q/DQ node's zero point (onnx/onnx-tensorrt, release/8.6-GA
+# builtin_op_importers.cpp:1158-1221 and release/10.1-GA onnxOpImporters.cpp:1349-1494):
+# a UINT8 QuantizeLinear zero point (or DequantizeLinear input) is an invalid type, and a
+# non-zero one fails "TensorRT only supports symmetric quantization".
+SYMMETRIC_ONLY = ('TensorRT only supports symmetric quantization. The zero point for the '
+                  'QuantizeLinear/DequantizeLinear operator must be all zeros.')
 # ONNX TensorProto element type -> TensorRT DataType name.
 ONNX_DTYPES = {1: 'FLOAT', 2: 'UINT8', 3: 'INT8', 6: 'INT32', 7: 'INT64', 9: 'BOOL', 10: 'HALF',
                16: 'BF16'}
@@ -480,6 +493,9 @@ class OnnxParser:
             if kind is None or not hasattr(layer_type, kind):
                 return self._fail(s.module.ErrorCode.UNSUPPORTED_NODE,
                                   f'No importer registered for op: {node.op_type}', index)
+            problem = _zero_point_problem(node, graph)
+            if problem:
+                return self._fail(s.module.ErrorCode.INVALID_NODE, problem, index)
         for value in graph.input:
             if value.name not in initializers:
                 tensor = ITensorOf(s, value)
@@ -495,6 +511,22 @@ class OnnxParser:
             tensor.is_network_output = True
             self._network._outputs.append(tensor)
         return True
+
+
+def _zero_point_problem(node: Any, graph: Any) -> Optional[str]:
+    """Return the parser's complaint about a Q/DQ node's zero point, or None."""
+    from onnx import numpy_helper, TensorProto
+    if node.op_type not in ('QuantizeLinear', 'DequantizeLinear') or len(node.input) < 3 \
+            or not node.input[2]:
+        return None
+    zero_point = next((i for i in graph.initializer if i.name == node.input[2]), None)
+    if zero_point is None:
+        return None  # not modelled: a zero point computed in the graph
+    if zero_point.data_type == TensorProto.UINT8:
+        return f'{node.op_type}: Found invalid input type of UINT8'
+    if numpy_helper.to_array(zero_point).any():
+        return SYMMETRIC_ONLY
+    return None
 
 
 def ITensorOf(s: Any, value: Any, name: Optional[str] = None) -> ITensor:  # noqa: N802
@@ -742,12 +774,17 @@ def _build_problem(s: Any, network: INetworkDefinition, config: IBuilderConfig) 
         return 'Error Code 2: Internal Error (fake: build failure requested)'
     if not network._inputs or not network._layers:
         return 'Error Code 4: Network must have at least one input and one layer'
+    flags = s.module.BuilderFlag
     if network._strongly_typed():
-        flags = s.module.BuilderFlag
         for name in REDUCED_PRECISION_FLAGS:
             if hasattr(flags, name) and config.get_flag(getattr(flags, name)):
                 return f'Error Code 3: BuilderFlag::k{name} is not allowed with a strongly ' \
                        'typed network'
+    elif _quantized(network) and not config.get_flag(flags.INT8):
+        # TensorRT 8.x developer guide: "to enable any quantization operations, the INT8
+        # flag must be set in the builder config" (the real failure's wording is not known)
+        return 'Error Code 4: fake: a network with Q/DQ layers needs BuilderFlag::kINT8 ' \
+               'unless it is strongly typed'
     for tensor in network._inputs:
         dynamic = any(d < 0 for d in tensor.shape)
         for profile in config._profiles:
@@ -765,6 +802,12 @@ def _build_problem(s: Any, network: INetworkDefinition, config: IBuilderConfig) 
             return ('Error Code 4: Network has dynamic or shape inputs, but no optimization '
                     'profile has been defined.')
     return None
+
+
+def _quantized(network: INetworkDefinition) -> bool:
+    """Return whether the network has Q/DQ layers (explicit quantization)."""
+    kinds = {'QUANTIZE', 'DEQUANTIZE'}
+    return any(layer.type.name in kinds for layer in network._layers)
 
 
 def _run_build_phases(s: Any, config: IBuilderConfig, network: INetworkDefinition) -> bool:
@@ -809,6 +852,7 @@ def _engine_header(s: Any, network: INetworkDefinition, config: IBuilderConfig) 
         'builder_flags': sorted(name for name in flags.__members__
                                 if config.get_flag(getattr(flags, name))),
         'strongly_typed': network._strongly_typed(),
+        'quantized': _quantized(network),
         'layer_precisions': precisions,
         'layer_output_types': output_types,
         'memory_pools': {str(k): v for k, v in config._pools.items()},

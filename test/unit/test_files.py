@@ -1,5 +1,6 @@
 """File helpers: atomic writes, content hashes and the lock shared across processes."""
 
+import errno
 import fcntl
 import hashlib
 import os
@@ -8,6 +9,7 @@ import subprocess
 import sys
 import threading
 
+from msinet_ros.errors import StorageError
 from msinet_ros.files import atomic_path, file_lock, file_sha256
 import pytest
 
@@ -145,3 +147,73 @@ def test_a_free_lock_is_taken_at_once_even_with_cancel_set(tmp_path):
     with file_lock(tmp_path / 'model.plan', waiting=lambda: told.append(1), cancel=cancel):
         pass
     assert told == []
+
+
+FULL_DISK = """
+import resource, signal, sys
+from msinet_ros.files import atomic_path
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # past the limit a write fails with EFBIG
+resource.setrlimit(resource.RLIMIT_FSIZE, (1000, 1000))
+with atomic_path(sys.argv[1]) as tmp:
+    tmp.write_bytes(b'x' * 5000)
+"""
+
+
+@pytest.mark.parametrize('before', [None, b'the old engine'])
+def test_a_write_past_the_file_size_limit_is_a_storage_error_and_serves_nothing_half_written(
+        tmp_path, before):
+    """A child process under RLIMIT_FSIZE: the write fails as on a full disk (EFBIG)."""
+    target = tmp_path / 'model.engine'
+    if before is not None:
+        target.write_bytes(before)
+    repo = Path(__file__).resolve().parents[2]
+    child = subprocess.run([sys.executable, '-c', FULL_DISK, str(target)], cwd=repo,
+                           env={**os.environ, 'PYTHONPATH': str(repo)}, capture_output=True,
+                           text=True, timeout=60)
+    assert child.returncode == 1
+    assert child.stderr.splitlines()[-1] == (
+        f'msinet_ros.errors.StorageError: cannot write {target}: File too large (EFBIG); free '
+        'disk space or choose a writable folder (the cache_dir parameter, --cache-dir, or -o '
+        'for the tools)')
+    assert (target.read_bytes() if target.exists() else None) == before
+    assert _leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize('code', [errno.ENOSPC, errno.EDQUOT, errno.EROFS])
+def test_an_injected_no_space_error_while_writing_is_a_storage_error(tmp_path, code):
+    target = tmp_path / 'export.onnx'
+    target.write_bytes(b'old export')
+    with pytest.raises(StorageError, match=f'cannot write {target}: .*{errno.errorcode[code]}'):
+        with atomic_path(target) as tmp:
+            tmp.write_bytes(b'half an ')
+            raise OSError(code, os.strerror(code))
+    assert target.read_bytes() == b'old export' and _leftovers(tmp_path) == []
+
+
+def test_other_os_errors_inside_the_block_stay_themselves(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        with atomic_path(tmp_path / 'out.onnx'):
+            open(tmp_path / 'missing-input')
+    assert _leftovers(tmp_path) == []
+
+
+def test_a_folder_that_cannot_be_made_or_written_is_a_storage_error(tmp_path):
+    blocker = tmp_path / 'a_file'
+    blocker.write_text('')
+    with pytest.raises(StorageError, match='Not a directory.*choose a writable folder'):
+        with atomic_path(blocker / 'sub' / 'model.onnx'):
+            pass
+    with pytest.raises(StorageError, match='cannot create the lock file'):
+        with file_lock(blocker / 'model.engine'):
+            pass
+    read_only = tmp_path / 'read_only'
+    read_only.mkdir(mode=0o555)
+    # as root, permissions do not stop a write: then the write must succeed (os.access agrees)
+    if os.access(read_only, os.W_OK):
+        with atomic_path(read_only / 'model.onnx') as tmp:
+            tmp.write_bytes(b'ok')
+        assert (read_only / 'model.onnx').read_bytes() == b'ok'
+    else:
+        with pytest.raises(StorageError, match='Permission denied'):
+            with atomic_path(read_only / 'model.onnx'):
+                pass

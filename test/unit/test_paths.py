@@ -1,6 +1,8 @@
 """The cache-directory rule and the Fast DDS profile variable per distribution."""
 
 from msinet_ros import paths
+from msinet_ros.errors import StorageError
+import pytest
 
 
 def test_explicit_directory_wins_and_is_created(tmp_path):
@@ -31,3 +33,19 @@ def test_the_fast_dds_profile_variable_follows_the_distribution(tmp_path):
         'FASTDDS_DEFAULT_PROFILES_FILE': str(profile)}
     assert set(paths.fastdds_profile_env(profile, '')) == {
         'FASTRTPS_DEFAULT_PROFILES_FILE', 'FASTDDS_DEFAULT_PROFILES_FILE'}
+
+
+def test_a_cache_directory_that_cannot_be_created_is_a_storage_error(tmp_path):
+    blocker = tmp_path / 'a_file'
+    blocker.write_text('')
+    for explicit in (blocker, blocker / 'engines'):
+        with pytest.raises(StorageError, match=f'cannot create the cache directory {explicit}: '
+                           '.*set the cache_dir parameter'):
+            paths.cache_dir(str(explicit))
+
+
+def test_an_existing_read_only_cache_directory_is_returned_for_its_engines(tmp_path):
+    """Reading prebuilt engines needs no write access; a write there fails when it happens."""
+    folder = tmp_path / 'engines'
+    folder.mkdir(mode=0o555)
+    assert paths.cache_dir(str(folder)) == folder

@@ -52,7 +52,9 @@ class TensorRTBackend(Backend):
             size = info.size
             if size is None:
                 raise ModelFormatError(f'{model_path} has no fixed input size')
-            recipe = precision_recipe(caps, options.precision, info.fp16)
+            recipe = precision_recipe(caps, options.precision, info.precision)
+            if info.precision == 'int8':
+                onnx_export.check_symmetric_int8(model_path)  # before any build or cache use
             key = EngineKey(file_sha256(model_path), *size, options.max_batch, recipe.label,
                             own_options.workspace_mib, trt.__version__, gpu,
                             options.device_index)

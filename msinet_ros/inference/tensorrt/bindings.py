@@ -44,6 +44,7 @@ def capabilities(trt) -> Capabilities:
         # from TensorRT 10 on every network is explicit-batch and the flag is deprecated/gone
         explicit_batch_flag=hasattr(flags, 'EXPLICIT_BATCH') and major < 10,
         progress_monitor=hasattr(trt, 'IProgressMonitor'),
+        int8_flag=hasattr(builder_flags, 'INT8'),
     )
 
 

@@ -7,7 +7,9 @@ decided by :class:`.planning.Capabilities`:
 
 * precision: fp32 with TF32 cleared; fp16 by ``BuilderFlag.FP16`` with the global pool and the
   normalisation pinned to fp32 (8.6, 10.x), or strongly typed from an fp16 ONNX (9.1 on; the
-  only way on 11);
+  only way on 11); int8 from a QDQ ONNX (explicit quantization) with ``BuilderFlag.INT8``
+  (8.6, 10.x; plus FP16 and the pins when fp16 is asked for), or strongly typed on 11, which
+  has no INT8 flag;
 * progress: ``IProgressMonitor`` (9.1 on) reports phases and cancels the build between steps;
   TensorRT 8.6 has no monitor, so progress is the elapsed time and a build cannot be cancelled
   once started.
@@ -89,9 +91,11 @@ def _network_flags(trt, caps: Capabilities, recipe: PrecisionRecipe) -> int:
 
 
 def _set_precision(trt, caps: Capabilities, network, config, recipe: PrecisionRecipe) -> None:
-    """Clear TF32 (on by default: "fp32" would not be fp32); set FP16 and pin fp32 layers."""
+    """Clear TF32 (on by default: "fp32" would not be fp32); set INT8, FP16 and pin fp32 layers."""
     if caps.tf32_flag:
         config.clear_flag(trt.BuilderFlag.TF32)
+    if recipe.int8_flag:  # explicit quantization: the Q/DQ scales, no calibrator
+        config.set_flag(trt.BuilderFlag.INT8)
     if not recipe.fp16_flag:
         return
     config.set_flag(trt.BuilderFlag.FP16)

@@ -13,7 +13,10 @@ from typing import Iterator
 import numpy as np
 
 from .planning import GpuInfo
-from ...errors import ParameterError, require
+from ...errors import DeviceMemoryError, ParameterError, require
+
+OOM_HINT = ('free GPU memory (other processes, other engines or sizes) or use a smaller '
+            'max_batch')
 
 PYCUDA_HOW = ('the tensorrt backend needs pycuda: `pip install pycuda`, which compiles against '
               'the CUDA toolkit (on Jetson too: JetPack has the toolkit but not pycuda; put '
@@ -59,8 +62,18 @@ class Buffers:
 
     def __init__(self, ctx: CudaContext, shape, dtype=np.float32):
         cuda = ctx.cuda
-        self.host = cuda.pagelocked_empty(shape, dtype)
-        self.device = cuda.mem_alloc(self.host.nbytes)
+        mib = int(np.prod(shape)) * np.dtype(dtype).itemsize / (1 << 20)
+        try:
+            self.host = cuda.pagelocked_empty(shape, dtype)
+        except cuda.MemoryError as exc:
+            raise DeviceMemoryError(f'cannot allocate {mib:.1f} MiB of pinned host memory for '
+                                    f'a {tuple(shape)} buffer ({exc}); {OOM_HINT}') from exc
+        try:
+            self.device = cuda.mem_alloc(self.host.nbytes)
+        except cuda.MemoryError as exc:
+            self.host.base.free()
+            raise DeviceMemoryError(f'out of GPU memory allocating {mib:.1f} MiB for a '
+                                    f'{tuple(shape)} buffer ({exc}); {OOM_HINT}') from exc
         self._cuda = cuda
 
     def to_device(self, stream, count: int) -> None:

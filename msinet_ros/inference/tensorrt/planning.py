@@ -11,6 +11,7 @@ import hashlib
 from typing import Optional, Sequence, Tuple
 
 from ...errors import ModelFormatError, ParameterError
+from ...model.onnx_export import PRECISIONS
 
 # Bumped whenever the build recipe changes (flags, constraints), so that engines built by an
 # older recipe are never served for a newer one.
@@ -31,42 +32,62 @@ class Capabilities:
     tf32_flag: bool  # BuilderFlag.TF32 (on by default where it exists)
     explicit_batch_flag: bool  # NetworkDefinitionCreationFlag.EXPLICIT_BATCH, needed before 10
     progress_monitor: bool  # IProgressMonitor and IBuilderConfig.progress_monitor (9.1 on)
+    int8_flag: bool = False  # BuilderFlag.INT8 (up to 10.x; gone in 11)
 
 
 @dataclass(frozen=True)
 class PrecisionRecipe:
     """How an engine gets its precision; ``label`` names it in engine files and diagnostics."""
 
-    label: str  # 'fp32', 'fp16-flag' or 'fp16-typed'
+    label: str  # one of RECIPES' keys: 'fp32', 'fp16-flag', 'fp16-typed', 'int8', ...
     fp16_flag: bool  # BuilderFlag.FP16 with the fp32 layers pinned (OBEY_PRECISION_CONSTRAINTS)
-    strongly_typed: bool  # the ONNX's own types decide (an fp16 export)
+    strongly_typed: bool  # the ONNX's own types (casts, Q/DQ) decide
+    int8_flag: bool = False  # BuilderFlag.INT8: the ONNX's Q/DQ pairs run in int8
 
     def describe(self) -> str:
         """Return what the engine really computes in, for humans."""
-        return {
-            'fp32': 'fp32 (TF32 off)',
-            'fp16-flag': 'fp16 by builder flag; global pool and normalisation pinned to fp32',
-            'fp16-typed': 'fp16 strongly typed from an fp16 ONNX; global pool and '
-                          'normalisation in fp32',
-        }[self.label]
+        return DESCRIPTIONS[self.label]
 
 
 FP32 = PrecisionRecipe('fp32', False, False)
 FP16_FLAG = PrecisionRecipe('fp16-flag', True, False)
 FP16_TYPED = PrecisionRecipe('fp16-typed', False, True)
+INT8_FLAG = PrecisionRecipe('int8', False, False, int8_flag=True)
+INT8_FP16_FLAG = PrecisionRecipe('int8-fp16', True, False, int8_flag=True)
+INT8_TYPED = PrecisionRecipe('int8-typed', False, True)
+PINNED = 'global pool and normalisation pinned to fp32'
+DESCRIPTIONS = {
+    'fp32': 'fp32 (TF32 off)',
+    'fp16-flag': f'fp16 by builder flag; {PINNED}',
+    'fp16-typed': 'fp16 strongly typed from an fp16 ONNX; global pool and normalisation in '
+                  'fp32',
+    'int8': 'int8 where the QDQ ONNX quantizes (INT8 flag), the rest fp32 (TF32 off)',
+    'int8-fp16': f'int8 where the QDQ ONNX quantizes (INT8 flag), the rest fp16; {PINNED}',
+    'int8-typed': 'int8 where the QDQ ONNX quantizes, strongly typed; the rest fp32 (TF32 off)',
+}
 
 
-def precision_recipe(caps: Capabilities, precision: str, onnx_is_fp16: bool) -> PrecisionRecipe:
+def precision_recipe(caps: Capabilities, precision: str, onnx_precision: str
+                     ) -> PrecisionRecipe:
     """
-    Return how to build the requested precision with these bindings.
+    Return how to build the requested precision from an ONNX of ``onnx_precision``.
 
     An fp16 ONNX is built strongly typed where the bindings can (9.1 on), else as a normal
     network with the FP16 flag (8.6). fp16 from an fp32 ONNX needs the FP16 builder flag (8.6,
     10.x); TensorRT 11 has none and builds fp16 only from an fp16 ONNX.
+
+    An int8 (QDQ) ONNX is built with ``BuilderFlag.INT8`` where it exists (8.6, 10.x: explicit
+    quantization of a weakly typed network), adding the FP16 flag, with the fp32 layers pinned,
+    for ``precision`` fp16; TensorRT 11 has no INT8 flag and builds it strongly typed, the
+    unquantized layers in the ONNX's fp32 (so fp16 is refused there).
     """
     if precision not in ('fp32', 'fp16'):
         raise ParameterError(f'unknown precision {precision!r}: choose fp32 or fp16')
-    if onnx_is_fp16:
+    if onnx_precision not in PRECISIONS:
+        raise ModelFormatError(f'unknown ONNX precision {onnx_precision!r}')
+    if onnx_precision == 'int8':
+        return _int8_recipe(caps, precision)
+    if onnx_precision == 'fp16':
         if caps.strongly_typed:
             return FP16_TYPED
         if caps.fp16_flag:
@@ -80,6 +101,24 @@ def precision_recipe(caps: Capabilities, precision: str, onnx_is_fp16: bool) -> 
     raise ParameterError(f'TensorRT {caps.version} builds fp16 only from an fp16 ONNX: export '
                          'one with `msinet export --fp16` (given a weights file, the predictor '
                          'exports it itself)')
+
+
+def _int8_recipe(caps: Capabilities, precision: str) -> PrecisionRecipe:
+    if caps.int8_flag:
+        if precision == 'fp32':
+            return INT8_FLAG
+        if caps.fp16_flag:
+            return INT8_FP16_FLAG
+        raise ParameterError(f'TensorRT {caps.version} has no FP16 builder flag: build this '
+                             'INT8 ONNX with precision fp32')
+    if caps.strongly_typed:
+        if precision == 'fp32':
+            return INT8_TYPED
+        raise ParameterError(f'TensorRT {caps.version} builds an INT8 ONNX strongly typed: '
+                             'what it does not quantize runs in fp32, so use precision fp32 '
+                             'with it (fp16 there would need an fp16 QDQ ONNX)')
+    raise EngineMismatchError(f'TensorRT {caps.version} offers neither BuilderFlag.INT8 nor '
+                              'strongly typed networks: it cannot build an INT8 QDQ ONNX')
 
 
 def export_precision(caps: Capabilities, precision: str) -> str:

@@ -4,9 +4,9 @@ from typing import Optional
 
 import numpy as np
 
-from .cuda_memory import Buffers, CudaContext
+from .cuda_memory import Buffers, CudaContext, OOM_HINT
 from .planning import EngineMismatchError, IOPlan, plan_io, TensorInfo
-from ...errors import MsinetError
+from ...errors import DeviceMemoryError, MsinetError
 
 
 class EngineRunner:
@@ -34,8 +34,8 @@ class EngineRunner:
                                      range(self._engine.num_io_tensors)], max_batch)
         self._context = self._engine.create_execution_context()
         if self._context is None:
-            raise MsinetError('TensorRT could not create an execution context (out of GPU '
-                              'memory?); free GPU memory or use a smaller max_batch')
+            raise DeviceMemoryError('TensorRT could not create an execution context (out of GPU '
+                                    f'memory; see the TensorRT messages); {OOM_HINT}')
         p = self.plan
         rows = p.fixed_batch or max_batch
         self._stream = self._ctx.new_stream()

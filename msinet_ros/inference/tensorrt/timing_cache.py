@@ -11,15 +11,14 @@ replaced atomically (Polygraphy's ``EngineBytesFromNetwork`` does the same).
 from pathlib import Path
 from typing import Callable
 
+from ...errors import StorageError
 from ...files import atomic_path, file_lock
 
 
 def attach(config, path: Path, log: Callable[[str], None]) -> None:
     """Give the builder config the cache stored at ``path``, or an empty one."""
-    data = b''
-    if path.is_file():
-        with file_lock(path):
-            data = path.read_bytes()
+    # no lock needed to read: the file is only ever replaced whole (atomic rename)
+    data = path.read_bytes() if path.is_file() else b''
     cache = config.create_timing_cache(data) if data else None
     if cache is not None and config.set_timing_cache(cache, ignore_mismatch=False):
         return
@@ -31,11 +30,23 @@ def attach(config, path: Path, log: Callable[[str], None]) -> None:
 
 
 def store(config, path: Path, log: Callable[[str], None]) -> None:
-    """Merge the config's cache into the file at ``path`` (atomically, under a lock)."""
+    """
+    Merge the config's cache into the file at ``path`` (atomically, under a lock).
+
+    A cache that cannot be written (full disk, unwritable folder) is logged and dropped: the
+    engine just built is worth more than its timings.
+    """
     cache = config.get_timing_cache()
     if cache is None:
         log('no timing cache to save after the build')
         return
+    try:
+        _merge_and_write(config, cache, path)
+    except StorageError as exc:
+        log(f'timing cache not saved ({exc})')
+
+
+def _merge_and_write(config, cache, path: Path) -> None:
     with file_lock(path):
         if path.is_file():
             previous = config.create_timing_cache(path.read_bytes())

@@ -359,3 +359,54 @@ def test_build_waits_until_cancelled(monkeypatch):
     cancel.set()
     worker.join(5)
     assert result == [None]
+
+
+# Q/DQ (explicit quantization): the parser's zero-point checks, the INT8 flag ----------------
+
+def qdq_model(zero_point=0, dtype=TensorProto.INT8) -> bytes:
+    """Return onnx_model() with a QuantizeLinear → DequantizeLinear pair before the Conv."""
+    x = helper.make_tensor_value_info('input', TensorProto.FLOAT, ['N', 3, 8, 8])
+    y = helper.make_tensor_value_info('output', TensorProto.FLOAT, ['N', 1, 8, 8])
+    nodes = [helper.make_node('QuantizeLinear', ['input', 's', 'z'], ['q']),
+             helper.make_node('DequantizeLinear', ['q', 's', 'z'], ['dq']),
+             helper.make_node('Conv', ['dq', 'w'], ['output'])]
+    inits = [helper.make_tensor('s', TensorProto.FLOAT, [], [0.1]),
+             helper.make_tensor('z', dtype, [], [zero_point]),
+             helper.make_tensor('w', TensorProto.FLOAT, [1, 3, 1, 1], [1.0, 1.0, 1.0])]
+    return helper.make_model(helper.make_graph(nodes, 'g', [x], [y], inits)).SerializeToString()
+
+
+def parse_qdq(trt, model):
+    logger = trt.Logger()
+    flag = getattr(trt.NetworkDefinitionCreationFlag, 'EXPLICIT_BATCH', None)
+    builder = trt.Builder(logger)
+    network = builder.create_network(0 if flag is None else 1 << int(flag))
+    parser = trt.OnnxParser(network, logger)
+    return builder, network, parser, parser.parse(model)
+
+
+@pytest.mark.parametrize('zero_point, dtype, message', [
+    (128, TensorProto.UINT8, 'invalid input type of UINT8'),  # ONNX Runtime's activations
+    (0, TensorProto.UINT8, 'invalid input type of UINT8'),
+    (3, TensorProto.INT8, 'only supports symmetric quantization'),
+])
+def test_the_parser_refuses_asymmetric_or_uint8_zero_points(trt, zero_point, dtype, message):
+    _, _, parser, parsed = parse_qdq(trt, qdq_model(zero_point, dtype))
+    assert parsed is False and message in str(parser.get_error(0))
+
+
+def test_a_weakly_typed_qdq_network_builds_only_with_the_int8_flag(trt):
+    builder, network, parser, parsed = parse_qdq(trt, qdq_model())
+    assert parsed
+    config = builder.create_builder_config()
+    profile = builder.create_optimization_profile()
+    profile.set_shape('input', (1, 3, 8, 8), (1, 3, 8, 8), (1, 3, 8, 8))
+    config.add_optimization_profile(profile)
+    if not hasattr(trt.BuilderFlag, 'INT8'):  # 11: strongly typed, no flag to set
+        assert describe_engine(builder.build_serialized_network(network, config))['quantized']
+        return
+    assert builder.build_serialized_network(network, config) is None
+    assert any('kINT8' in message for _, message in trt.log_records)
+    config.set_flag(trt.BuilderFlag.INT8)
+    header = describe_engine(builder.build_serialized_network(network, config))
+    assert header['quantized'] and 'INT8' in header['builder_flags']

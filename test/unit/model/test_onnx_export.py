@@ -1,7 +1,13 @@
 """The ONNX graph: exact op semantics by construction, metadata, fp16 layout, torch parity."""
 
 from collections import Counter
+import os
+from pathlib import Path
+import re
+import subprocess
+import sys
 
+from msinet_ros.errors import ModelFormatError
 from msinet_ros.model import onnx_export, weights
 import numpy as np
 import onnx
@@ -118,3 +124,126 @@ def test_torch_definition_matches_onnx(random, fp32_model):
     with torch.no_grad():
         expected = MSINet(random).eval()(torch.from_numpy(x)).numpy()
     assert np.abs(expected - run(fp32_model, x)).max() <= 1e-4
+
+
+# --- faults: unreadable, foreign, of another architecture, a full disk; INT8 for TensorRT ----
+
+def tiny(inputs=((1, 3, 8, 8),), output=(1, 1, 8, 8), nodes=None, inits=()):
+    """Return a small model: one Conv from 'image' to 'saliency' unless nodes are given."""
+    values = [helper.make_tensor_value_info('image', TensorProto.FLOAT, list(shape))
+              for shape in inputs]
+    out = helper.make_tensor_value_info('saliency', TensorProto.FLOAT, list(output))
+    weight = helper.make_tensor('w', TensorProto.FLOAT, [output[1], 3, 1, 1],
+                                [1.0] * (3 * output[1]))
+    nodes = nodes or [helper.make_node('Conv', ['image', 'w'], ['saliency'], name='conv')]
+    model = helper.make_model(helper.make_graph(nodes, 'g', values, [out], [weight, *inits]),
+                              opset_imports=[helper.make_opsetid('', 17)])
+    model.ir_version = 8
+    return model
+
+
+UNREADABLE = 'is not a readable ONNX file.*export one with `msinet export`'
+
+
+@pytest.mark.parametrize('content, message', [
+    (b'', 'has 0 inputs and 0 outputs; an MSI-Net ONNX has one of each'),  # empty: parses
+    (b'\x89PNG\r\n\x1a\n' + b'\x00' * 64, UNREADABLE),  # an image renamed .onnx
+    ('half', UNREADABLE),  # a truncated export (a copy cut short)
+])
+def test_an_unreadable_or_foreign_file_is_one_clear_error(tmp_path, fp32_model, content,
+                                                          message):
+    path = tmp_path / 'model.onnx'
+    if content == 'half':
+        data = fp32_model.SerializeToString()
+        content = data[:len(data) // 2]
+    path.write_bytes(content)
+    with pytest.raises(ModelFormatError, match=message):
+        onnx_export.describe(path)
+
+
+@pytest.mark.parametrize('inputs, output, problem', [
+    (((1, 3, 224, 224),), (1, 1000, 1, 1), 'not \\[B, 1, 224, 224\\]'),  # a classifier
+    (((1, 1, 8, 8),), (1, 1, 8, 8), 'not \\[B, 3, H, W\\]'),
+    (((1, 3, 8, 8),), (1, 1, 4, 4), 'not \\[B, 1, 8, 8\\]'),
+])
+def test_io_problem_names_what_is_not_msinet(inputs, output, problem):
+    model = tiny(inputs, output, nodes=[helper.make_node('Identity', ['image'], ['saliency'])])
+    found = onnx_export.io_problem(model.graph.input[0], model.graph.output[0])
+    assert re.search(problem, found)
+    msinet = tiny()
+    assert onnx_export.io_problem(msinet.graph.input[0], msinet.graph.output[0]) is None
+
+
+def test_an_onnx_of_another_architecture_is_refused_by_describe(tmp_path):
+    """Before describe checked it, such a model ran until OpenCV failed on its output."""
+    path = tmp_path / 'classifier.onnx'
+    onnx.save(tiny(((1, 3, 8, 8),), (1, 10, 1, 1)), str(path))
+    with pytest.raises(ModelFormatError, match='not an MSI-Net ONNX'):
+        onnx_export.describe(path)
+
+
+FULL_DISK = """
+import resource, signal, sys
+import onnx
+from msinet_ros.model import onnx_export
+model = onnx.load(sys.argv[1])
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # past the limit a write fails with EFBIG
+resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
+onnx_export.save(model, sys.argv[2])
+"""
+
+
+@pytest.mark.parametrize('before', [None, b'the previous export'])
+def test_an_export_on_a_full_disk_leaves_nothing_half_written(tmp_path, before):
+    """onnx_export.save in a child process whose files may not exceed 4 kB."""
+    source, target = tmp_path / 'source.onnx', tmp_path / 'out' / 'model.onnx'
+    inits = [helper.make_tensor('big', TensorProto.FLOAT, [4096], [0.0] * 4096)]  # 16 kB
+    onnx.save(tiny(inits=inits), str(source))
+    if before is not None:
+        target.parent.mkdir()
+        target.write_bytes(before)
+    repo = Path(__file__).resolve().parents[3]
+    child = subprocess.run([sys.executable, '-c', FULL_DISK, str(source), str(target)],
+                           cwd=repo, env={**os.environ, 'PYTHONPATH': str(repo)},
+                           capture_output=True, text=True, timeout=60)
+    assert child.returncode == 1
+    assert child.stderr.splitlines()[-1].startswith(
+        f'msinet_ros.errors.StorageError: cannot write {target}: File too large (EFBIG)')
+    assert (target.read_bytes() if target.exists() else None) == before
+    assert [p.name for p in target.parent.iterdir() if p.suffix == '.tmp'] == []
+
+
+def qdq_graph(zero_point, dtype, as_constant=False):
+    """Return tiny() with a Q/DQ pair (given zero point) before the Conv."""
+    zero = helper.make_tensor('z', dtype, [], [zero_point])
+    nodes = [helper.make_node('QuantizeLinear', ['image', 's', 'z'], ['q'], name='q'),
+             helper.make_node('DequantizeLinear', ['q', 's', 'z'], ['dq'], name='dq'),
+             helper.make_node('Conv', ['dq', 'w'], ['saliency'], name='conv')]
+    inits = [helper.make_tensor('s', TensorProto.FLOAT, [], [0.1])]
+    if as_constant:
+        nodes.insert(0, helper.make_node('Constant', [], ['z'], value=zero))
+    else:
+        inits.append(zero)
+    return tiny(nodes=nodes, inits=inits)
+
+
+@pytest.mark.parametrize('zero_point, dtype, as_constant, found', [
+    (0, TensorProto.INT8, False, []),  # `msinet quantize --target tensorrt`
+    (0, TensorProto.INT8, True, []),
+    (128, TensorProto.UINT8, False, ['q (uint8 zero point)', 'dq (uint8 zero point)']),
+    (0, TensorProto.UINT8, False, ['q (uint8 zero point)', 'dq (uint8 zero point)']),
+    (-5, TensorProto.INT8, True, ['q (zero point -5)', 'dq (zero point -5)']),
+])
+def test_asymmetric_quantizers_finds_what_tensorrt_refuses(zero_point, dtype, as_constant, found):
+    assert onnx_export.asymmetric_quantizers(qdq_graph(zero_point, dtype, as_constant)) == found
+
+
+def test_check_symmetric_int8_says_how_to_quantize_for_tensorrt(tmp_path):
+    path = tmp_path / 'int8.onnx'
+    onnx.save(qdq_graph(0, TensorProto.INT8), str(path))
+    onnx_export.check_symmetric_int8(path)  # no error
+    onnx.save(qdq_graph(128, TensorProto.UINT8), str(path))
+    with pytest.raises(ModelFormatError, match='2 Q/DQ node.*e.g. q \\(uint8 zero point\\); '
+                       'TensorRT runs only symmetric int8.*msinet quantize MODEL '
+                       '--calibration IMAGES --target tensorrt'):
+        onnx_export.check_symmetric_int8(path)

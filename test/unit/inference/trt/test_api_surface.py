@@ -32,6 +32,7 @@ GUARDED = {
     'EXPLICIT_BATCH': 'explicit_batch_flag',
     'IProgressMonitor': 'progress_monitor', 'progress_monitor': 'progress_monitor',
     'TF32': 'tf32_flag',
+    'INT8': 'int8_flag',
 }
 
 

@@ -6,16 +6,23 @@ from msinet_ros.errors import BuildCancelled, ModelFormatError, ParameterError
 from msinet_ros.inference.tensorrt import bindings, builder
 from msinet_ros.inference.tensorrt.builder import build_engine, BuildSettings
 from msinet_ros.inference.tensorrt.planning import FP16_FLAG, FP16_TYPED, FP32, \
-    precision_recipe
+    INT8_FLAG, INT8_FP16_FLAG, INT8_TYPED, precision_recipe
 from msinet_ros.model.onnx_export import FP32_NODES
 import pytest
+from support.qdq import add_qdq
 
 
-def build(trt, onnx_path, tmp_path, precision='fp32', fp16_onnx=False, max_batch=1,
+@pytest.fixture(scope='module')
+def qdq(onnx_models, tmp_path_factory):
+    """Return a symmetric QDQ copy of the 64x64 fp32 model (as `--target tensorrt` writes)."""
+    return add_qdq(onnx_models['fp32'], tmp_path_factory.mktemp('qdq') / 'int8.onnx')
+
+
+def build(trt, onnx_path, tmp_path, precision='fp32', onnx='fp32', max_batch=1,
           fixed_batch=None, progress=None, cancel=None, log=None):
     caps = bindings.capabilities(trt)
     settings = BuildSettings(64, 64, max_batch, fixed_batch,
-                             precision_recipe(caps, precision, fp16_onnx), 256,
+                             precision_recipe(caps, precision, onnx), 256,
                              tmp_path / 'timing.cache')
     logger = bindings.process_logger(trt, print)
     data = build_engine(trt, caps, logger, onnx_path, settings, (log or [].append), progress,
@@ -62,12 +69,12 @@ def test_fp16_from_an_fp32_onnx_uses_the_flag_and_pins_the_fp32_layers(trt, onnx
 
 def test_an_fp16_onnx_is_strongly_typed_where_the_bindings_can(trt, onnx_models, tmp_path):
     caps = bindings.capabilities(trt)
-    engine = build(trt, onnx_models['fp16'], tmp_path, 'fp16', fp16_onnx=True)
-    recipe = precision_recipe(caps, 'fp16', True)
+    engine = build(trt, onnx_models['fp16'], tmp_path, 'fp16', onnx='fp16')
+    recipe = precision_recipe(caps, 'fp16', 'fp16')
     assert recipe == (FP16_TYPED if caps.strongly_typed else FP16_FLAG)
     assert engine['strongly_typed'] == caps.strongly_typed
     assert ('FP16' in engine['builder_flags']) == (not caps.strongly_typed)
-    assert precision_recipe(caps, 'fp32', False) == FP32
+    assert precision_recipe(caps, 'fp32', 'fp32') == FP32
 
 
 def test_a_dynamic_batch_gets_a_profile_up_to_max_batch(trt, onnx_models, tmp_path):
@@ -139,3 +146,40 @@ def test_cancelling_a_build_in_progress(trt, onnx_models, tmp_path, monkeypatch)
     with pytest.raises(BuildCancelled):
         build(trt, onnx_models['fp32'], tmp_path, cancel=cancel)
     assert len(trt.builds) == (0 if bindings.capabilities(trt).progress_monitor else 1)
+
+
+def test_an_int8_qdq_onnx_builds_with_the_int8_flag_or_strongly_typed_on_11(
+        trt, qdq, tmp_path):
+    caps = bindings.capabilities(trt)
+    engine = build(trt, qdq, tmp_path, onnx='int8')
+    assert engine['quantized']
+    if trt.__version__.startswith('11.'):  # no BuilderFlag.INT8: explicit, strongly typed
+        assert not caps.int8_flag and precision_recipe(caps, 'fp32', 'int8') == INT8_TYPED
+        assert engine['strongly_typed'] and engine['builder_flags'] == []
+    else:  # 8.6, 10.x: a weakly typed network with the INT8 flag (no calibrator: Q/DQ scales)
+        assert caps.int8_flag and precision_recipe(caps, 'fp32', 'int8') == INT8_FLAG
+        assert not engine['strongly_typed'] and engine['builder_flags'] == ['INT8']
+        assert engine['layer_precisions'] == {}  # fp32 elsewhere: nothing to pin
+
+
+def test_int8_with_fp16_adds_the_fp16_flag_and_the_pins_where_there_is_one(trt, qdq, tmp_path):
+    if not bindings.capabilities(trt).fp16_flag:  # 11: the float part stays the ONNX's fp32
+        with pytest.raises(ParameterError, match='use precision fp32'):
+            build(trt, qdq, tmp_path, 'fp16', onnx='int8')
+        return
+    assert precision_recipe(bindings.capabilities(trt), 'fp16', 'int8') == INT8_FP16_FLAG
+    engine = build(trt, qdq, tmp_path, 'fp16', onnx='int8')
+    assert {'INT8', 'FP16', 'OBEY_PRECISION_CONSTRAINTS'} == set(engine['builder_flags'])
+    pinned = engine['layer_precisions']
+    assert {'aspp/mean', 'output/min', 'saliency'} <= set(pinned)
+    assert set(pinned.values()) == {'FLOAT'} and all(n.startswith(FP32_NODES) for n in pinned)
+
+
+def test_without_the_int8_recipe_a_weakly_typed_qdq_build_fails(trt, qdq, tmp_path):
+    """What the builder did before the INT8 recipe: a QDQ ONNX labelled fp32, no INT8 flag."""
+    if bindings.capabilities(trt).strongly_typed and trt.__version__.startswith('11.'):
+        assert build(trt, qdq, tmp_path)['quantized']  # 11 needs no flag
+        return
+    with pytest.raises(ModelFormatError, match='failed to build'):
+        build(trt, qdq, tmp_path)
+    assert any('needs BuilderFlag::kINT8' in message for _, message in trt.log_records)

@@ -1,9 +1,10 @@
 """TensorRT planning without TensorRT: capabilities → recipes, keys, profiles, I/O checks."""
 
 from msinet_ros.errors import ParameterError
-from msinet_ros.inference.tensorrt.planning import (Capabilities, EngineKey,
+from msinet_ros.inference.tensorrt.planning import (Capabilities, DESCRIPTIONS, EngineKey,
                                                     EngineMismatchError, export_precision,
                                                     FP16_FLAG, FP16_TYPED, FP32, GpuInfo,
+                                                    INT8_FLAG, INT8_FP16_FLAG, INT8_TYPED,
                                                     plan_io, precision_recipe, profile_shapes,
                                                     TensorInfo, timing_cache_name)
 import pytest
@@ -12,11 +13,11 @@ ORIN = GpuInfo('Orin', (8, 7), 16)
 KEY = EngineKey('ab' * 32, 240, 320, 1, 'fp16-flag', 1024, '10.3.0', ORIN)
 # What the bindings of each version offer (as bindings.capabilities reads them)
 TRT86 = Capabilities('8.6.1', strongly_typed=False, fp16_flag=True, tf32_flag=True,
-                     explicit_batch_flag=True, progress_monitor=False)
+                     explicit_batch_flag=True, progress_monitor=False, int8_flag=True)
 TRT103 = Capabilities('10.3.0', strongly_typed=True, fp16_flag=True, tf32_flag=True,
-                      explicit_batch_flag=False, progress_monitor=True)
+                      explicit_batch_flag=False, progress_monitor=True, int8_flag=True)
 TRT11 = Capabilities('11.0.0', strongly_typed=True, fp16_flag=False, tf32_flag=True,
-                     explicit_batch_flag=False, progress_monitor=True)
+                     explicit_batch_flag=False, progress_monitor=True, int8_flag=False)
 
 
 @pytest.mark.parametrize('change', [
@@ -42,21 +43,42 @@ def test_timing_cache_is_keyed_by_tensorrt_version_and_gpu():
                 for g in (ORIN, GpuInfo('Orin', (8, 7), 8))}) == 4
 
 
-@pytest.mark.parametrize('caps, precision, fp16_onnx, expected', [
-    (TRT86, 'fp32', False, FP32), (TRT86, 'fp16', False, FP16_FLAG),
-    (TRT86, 'fp16', True, FP16_FLAG),  # 8.6 has no strongly typed networks: flag + pins
-    (TRT103, 'fp32', False, FP32), (TRT103, 'fp16', False, FP16_FLAG),
-    (TRT103, 'fp16', True, FP16_TYPED), (TRT11, 'fp16', True, FP16_TYPED),
-    (TRT11, 'fp32', False, FP32),
+@pytest.mark.parametrize('caps, precision, onnx, expected', [
+    (TRT86, 'fp32', 'fp32', FP32), (TRT86, 'fp16', 'fp32', FP16_FLAG),
+    (TRT86, 'fp16', 'fp16', FP16_FLAG),  # 8.6 has no strongly typed networks: flag + pins
+    (TRT103, 'fp32', 'fp32', FP32), (TRT103, 'fp16', 'fp32', FP16_FLAG),
+    (TRT103, 'fp16', 'fp16', FP16_TYPED), (TRT11, 'fp16', 'fp16', FP16_TYPED),
+    (TRT11, 'fp32', 'fp32', FP32),
+    # a QDQ ONNX: the INT8 flag where it exists (8.6, 10.x), + FP16 on request; 11: typed
+    (TRT86, 'fp32', 'int8', INT8_FLAG), (TRT86, 'fp16', 'int8', INT8_FP16_FLAG),
+    (TRT103, 'fp32', 'int8', INT8_FLAG), (TRT103, 'fp16', 'int8', INT8_FP16_FLAG),
+    (TRT11, 'fp32', 'int8', INT8_TYPED),
 ])
-def test_precision_recipe_follows_what_the_bindings_offer(caps, precision, fp16_onnx,
-                                                          expected):
-    assert precision_recipe(caps, precision, fp16_onnx) == expected
+def test_precision_recipe_follows_what_the_bindings_offer(caps, precision, onnx, expected):
+    assert precision_recipe(caps, precision, onnx) == expected
+
+
+def test_int8_recipes_say_int8_in_their_label_and_description():
+    for recipe in (INT8_FLAG, INT8_FP16_FLAG, INT8_TYPED):
+        assert recipe.label.startswith('int8') and recipe.describe().startswith('int8')
+    assert INT8_FLAG.int8_flag and INT8_FP16_FLAG.int8_flag and INT8_FP16_FLAG.fp16_flag
+    assert not INT8_TYPED.int8_flag and INT8_TYPED.strongly_typed
+    assert set(DESCRIPTIONS) == {r.label for r in (FP32, FP16_FLAG, FP16_TYPED, INT8_FLAG,
+                                                   INT8_FP16_FLAG, INT8_TYPED)}
+
+
+def test_tensorrt_11_refuses_fp16_on_top_of_int8_and_bindings_without_int8_say_so():
+    with pytest.raises(ParameterError, match='use precision fp32'):
+        precision_recipe(TRT11, 'fp16', 'int8')
+    neither = Capabilities('8.5.0', strongly_typed=False, fp16_flag=True, tf32_flag=True,
+                           explicit_batch_flag=True, progress_monitor=False, int8_flag=False)
+    with pytest.raises(EngineMismatchError, match='cannot build an INT8 QDQ ONNX'):
+        precision_recipe(neither, 'fp32', 'int8')
 
 
 def test_tensorrt_11_builds_fp16_only_from_an_fp16_onnx():
     with pytest.raises(ParameterError, match='msinet export --fp16'):
-        precision_recipe(TRT11, 'fp16', False)
+        precision_recipe(TRT11, 'fp16', 'fp32')
     assert [export_precision(c, 'fp16') for c in (TRT86, TRT103, TRT11)] == \
         ['fp32', 'fp32', 'fp16']
     assert export_precision(TRT11, 'fp32') == 'fp32'
