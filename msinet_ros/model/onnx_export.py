@@ -176,7 +176,7 @@ class OnnxInfo:
 
     @property
     def fp16(self) -> bool:
-        """Say whether it runs its convolutions in fp16 (an fp16 export)."""
+        """Say whether its convolutions run in half precision: an fp16 export."""
         return self.precision == 'fp16'
 
     @property
