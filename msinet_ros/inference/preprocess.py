@@ -9,8 +9,9 @@ Postprocess: cut the padding off the model's map and resize it to the frame size
 TF1's ``resize_area(align_corners=True)`` steps through the input by ``(in - 1) / (out - 1)``,
 not ``in / out`` as OpenCV's ``INTER_AREA`` does; at 640 → 320 that drifts by up to a pixel
 and changes border pixels by up to 140 grey levels. So shrinking applies TF's exact box
-weights as two sparse matrices (scipy), computed once per size pair; enlarging maps output
-pixel i to input pixel ``i * (in - 1) / (out - 1)`` as ``align_corners=True`` does, through
+weights along each axis (a few taps per output pixel, computed once per size pair; numpy,
+as fast as scipy's sparse product, without scipy's 22 MB); enlarging maps output pixel i to
+input pixel ``i * (in - 1) / (out - 1)`` as ``align_corners=True`` does, through
 ``cv2.warpAffine`` (Keys' cubic, a = -0.75, like TF). The tests measure both against a
 TensorFlow reference.
 """
@@ -22,7 +23,6 @@ from typing import Sequence, Tuple
 
 import cv2
 import numpy as np
-from scipy import sparse
 
 from ..errors import ImageError
 
@@ -130,27 +130,47 @@ def check_frame(frame: np.ndarray) -> np.ndarray:
 
 
 @lru_cache(maxsize=64)
-def _area_weights(size_in: int, size_out: int) -> sparse.csr_matrix:
-    """Return TF1 ``resize_area(align_corners=True)`` along one axis as an (out, in) matrix."""
+def _area_taps(size_in: int, size_out: int) -> Tuple[np.ndarray, np.ndarray]:
+    """
+    Return TF1 ``resize_area(align_corners=True)`` along one axis as taps.
+
+    ``(index, weight)``, each (out, taps): output pixel ``o`` is the sum over ``t`` of
+    ``weight[o, t] * input[index[o, t]]`` (unused taps have weight 0).
+    """
     scale = (size_in - 1) / (size_out - 1) if size_out > 1 else size_in / size_out
-    rows, cols, values = [], [], []
+    taps = [[] for _ in range(size_out)]
     for out in range(size_out):
         start, end = out * scale, (out + 1) * scale
         for i in range(math.floor(start), math.ceil(end)):
             weight = min(i + 1.0, end) - max(float(i), start)
-            rows.append(out)
-            cols.append(min(max(i, 0), size_in - 1))  # TF clamps reads past the last pixel
-            values.append(weight / scale)
-    return sparse.csr_matrix((values, (rows, cols)), shape=(size_out, size_in),
-                             dtype=np.float32)
+            # TF clamps reads past the last pixel
+            taps[out].append((min(max(i, 0), size_in - 1), weight / scale))
+    width = max(len(t) for t in taps)
+    index = np.zeros((size_out, width), np.intp)
+    weight = np.zeros((size_out, width), np.float32)
+    for out, row in enumerate(taps):
+        for k, (i, w) in enumerate(row):
+            index[out, k], weight[out, k] = i, w
+    return index, weight
 
 
 def _resize_area_tf(image: np.ndarray, size: Size) -> np.ndarray:
-    (in_h, in_w), (out_h, out_w) = image.shape[:2], size
-    rows = _area_weights(in_h, out_h) @ image.reshape(in_h, -1)  # (out_h, in_w * 3)
-    cols = _area_weights(in_w, out_w) @ rows.reshape(out_h, in_w, 3).transpose(1, 0, 2).reshape(
-        in_w, -1)
-    return np.ascontiguousarray(cols.reshape(out_w, out_h, 3).transpose(1, 0, 2))
+    rows = _taps_along(image, 0, *_area_taps(image.shape[0], size[0]))
+    return _taps_along(rows, 1, *_area_taps(image.shape[1], size[1]))
+
+
+def _taps_along(image: np.ndarray, axis: int, index: np.ndarray, weight: np.ndarray
+                ) -> np.ndarray:
+    """Return ``sum_t weight[:, t] * image[index[:, t]]`` along ``axis`` (0 or 1), float32."""
+    shape = list(image.shape)
+    shape[axis] = index.shape[0]
+    out, tap = np.zeros(shape, np.float32), np.empty(shape, np.float32)
+    view = (slice(None), None, None) if axis == 0 else (None, slice(None), None)
+    for k in range(index.shape[1]):
+        np.take(image, index[:, k], axis=axis, out=tap)
+        tap *= weight[:, k][view]
+        out += tap
+    return out
 
 
 def _resize_align_corners_cubic(image: np.ndarray, size: Size) -> np.ndarray:

@@ -3,6 +3,7 @@
 import math
 
 from hypothesis import given, strategies as st
+from msinet_ros.attention import peaks
 from msinet_ros.attention.peaks import find_fixations, FixationSettings, refine_peak
 from msinet_ros.errors import ParameterError
 from msinet_ros.inference.preprocess import plan_letterbox
@@ -202,3 +203,13 @@ def test_fuzzed_refinement_stays_within_half_a_pixel(neighbourhood):
     patch[1, 1] = patch.max()  # a peak
     dy, dx = refine_peak(patch, 1, 1)
     assert -0.5 <= dy <= 0.5 and -0.5 <= dx <= 0.5
+
+
+@given(shape=st.tuples(st.integers(1, 40), st.integers(1, 40)), radius=st.integers(1, 50),
+       levels=st.integers(2, 300), seed=st.integers(0, 2 ** 32 - 1))
+def test_the_maximum_filter_is_scipys_with_nearest_edges(shape, radius, levels, seed):
+    from scipy import ndimage
+    values = np.random.default_rng(seed).integers(0, levels, shape).astype(np.float64) / levels
+    np.testing.assert_array_equal(
+        peaks.maximum_filter(values, radius),
+        ndimage.maximum_filter(values, size=2 * radius + 1, mode='nearest'))

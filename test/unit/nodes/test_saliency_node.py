@@ -174,3 +174,15 @@ def test_entities_on_executor_threads_counters_under_the_lock_under_stress(
                                                  'destroy_subscription'}
     assert all(thread.startswith('ThreadPoolExecutor') for _, thread in after_start), \
         sorted(set(after_start))
+
+
+def test_the_node_imports_no_library_only_the_tools_need():
+    """scipy (29 MB), matplotlib, POT, tqdm and torch stay out of the node's process."""
+    import subprocess
+    import sys
+    heavy = ('scipy', 'matplotlib', 'ot', 'tqdm', 'torch', 'tensorflow')
+    code = ('import sys, msinet_ros.nodes.saliency_node; '
+            f'print(sorted({{m.split(".")[0] for m in sys.modules}} & set({heavy!r})))')
+    found = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
+                           check=True).stdout.strip()
+    assert found == '[]', found
