@@ -177,7 +177,7 @@ def test_entities_on_executor_threads_counters_under_the_lock_under_stress(
 
 
 def test_the_node_imports_no_library_only_the_tools_need():
-    """scipy (29 MB), matplotlib, POT, tqdm and torch stay out of the node's process."""
+    """Keep scipy (29 MB), matplotlib, POT, tqdm and torch out of the node's process."""
     import subprocess
     import sys
     heavy = ('scipy', 'matplotlib', 'ot', 'tqdm', 'torch', 'tensorflow')
