@@ -8,9 +8,7 @@ run (the exact command), where (the machine, the CPU model first: machines here 
 when, beside the results, which each benchmark shapes as it needs.
 """
 
-import datetime
 import json
-import os
 from pathlib import Path
 import shlex
 import sys
@@ -19,7 +17,7 @@ from typing import Any, Dict, List, Optional
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from msinet_ros.inference.benchmark import machine  # noqa: E402
+from msinet_ros.inference.benchmark import record  # noqa: E402
 
 RECORDS = ROOT / 'docs' / 'records'
 
@@ -39,13 +37,8 @@ def write(name: str, results: Dict[str, Any], argv: Optional[List[str]] = None,
           folder: Path = RECORDS) -> Path:
     """Write ``folder/<name>.json`` with the command, machine, UTC time and ``results``."""
     folder.mkdir(parents=True, exist_ok=True)
-    # the load average says how busy the (shared) machine was while this was measured
-    record = {'benchmark': name, 'command': command_line(argv),
-              'machine': {**machine(), 'load average (1, 5, 15 min)': os.getloadavg()},
-              'date': datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC'),
-              'results': results}
     path = folder / f'{name}.json'
-    path.write_text(json.dumps(record, indent=1) + '\n')
+    path.write_text(json.dumps(record(name, command_line(argv), results), indent=1) + '\n')
     return path
 
 

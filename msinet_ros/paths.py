@@ -41,7 +41,7 @@ def share_dir() -> Path:
     try:
         from ament_index_python.packages import get_package_share_directory
         return Path(get_package_share_directory('msinet_ros'))
-    except (ImportError, LookupError):
+    except (ImportError, LookupError, OSError):  # OSError: AMENT_PREFIX_PATH is not set
         return SOURCE_ROOT
 
 

@@ -49,3 +49,10 @@ def test_an_existing_read_only_cache_directory_is_returned_for_its_engines(tmp_p
     folder = tmp_path / 'engines'
     folder.mkdir(mode=0o555)
     assert paths.cache_dir(str(folder)) == folder
+
+
+def test_share_dir_outside_any_ros_environment_is_the_checkout(monkeypatch):
+    """ament_index raises OSError when AMENT_PREFIX_PATH is unset (a plain venv)."""
+    pytest.importorskip('ament_index_python')
+    monkeypatch.delenv('AMENT_PREFIX_PATH', raising=False)
+    assert paths.share_dir() == paths.SOURCE_ROOT
