@@ -407,7 +407,8 @@ def clipping(run: Run, saccades: Sequence[Saccade], limits: Dict[str, Tuple[floa
     """
     counters: Dict[str, Optional[int]] = {'targets': None, 'targets_clipped': None}
     for status in run.diagnostics:
-        if status['name'].startswith('gaze_controller'):
+        # 'gaze_controller: gaze', or under its full name '/ns/gaze_controller: gaze'
+        if status['name'].split(': ', 1)[0].rsplit('/', 1)[-1] == 'gaze_controller':
             for key, name in (('targets', 'targets'), ('targets clipped', 'targets_clipped')):
                 value = _as_int(status.get('values', {}).get(key))
                 if value is not None:

@@ -338,7 +338,7 @@ class AttentionNode(Node):
         if error:
             values['last rejected input'] = error
         self._diagnostics.publish(messages.diagnostics_msg(
-            f'{self.get_name()}: attention', level, message, values,
+            f'{self.get_fully_qualified_name()}: attention', level, message, values,
             self.get_clock().now().to_msg()))
 
 

@@ -207,7 +207,7 @@ class GazeController(Node):
         elif counts['targets clipped']:
             message = f'{counts["targets clipped"]} targets beyond the joint limits (clipped)'
         self._diagnostics.publish(messages.diagnostics_msg(
-            f'{self.get_name()}: gaze', level, message, values,
+            f'{self.get_fully_qualified_name()}: gaze', level, message, values,
             self.get_clock().now().to_msg()))
 
 

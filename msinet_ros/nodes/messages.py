@@ -110,7 +110,7 @@ def point_stamped(point: Sequence[float], header) -> PointStamped:
 
 def diagnostics_msg(name: str, level: bytes, message: str, values: Dict[str, object],
                     stamp, hardware_id: str = '') -> DiagnosticArray:
-    """Return one status as diagnostic_updater publishes it (``name`` is ``node: task``)."""
+    """Return one status as diagnostic_updater publishes it (``name``: ``/full/node: task``)."""
     status = DiagnosticStatus(name=name, level=level, message=message,
                               hardware_id=hardware_id)
     status.values = [KeyValue(key=key, value=str(value)) for key, value in values.items()]

@@ -45,10 +45,10 @@ from ..errors import ImageError, MsinetError, ParameterError
 from ..frame_slot import LatestSlot
 from ..freshness import Freshness, stamp_age_s
 from ..imaging import check_image_fields, compressed_to_rgb, image_to_rgb
-from ..input_checks import Change, CHANGE_COUNTERS, ENCODING_CHANGED, SIZE_CHANGED, StreamMonitor
 from ..inference.outputs import compute_outputs, OutputRequest, SaliencyOutputs
 from ..inference.predictor import SaliencyPredictor
 from ..inference.settings import make_predictor
+from ..input_checks import Change, CHANGE_COUNTERS, ENCODING_CHANGED, SIZE_CHANGED, StreamMonitor
 from ..model.weights import RANDOM_WARNING
 from ..pacing import RatePacer
 from ..parameters import SALIENCY_NODE
@@ -688,7 +688,8 @@ class SaliencyNode(LifecycleNodeMixin, Node):
             counts = dict(self._counts)
         predictor = self._predictor
         s = self.settings
-        status = DiagnosticStatus(name=f'{self.get_name()}: saliency',
+        # the fully qualified name (diagnostic_updater's use_fqn): one node per camera namespace
+        status = DiagnosticStatus(name=f'{self.get_fully_qualified_name()}: saliency',
                                   hardware_id=predictor.hardware if predictor else 'none')
         problems = []
         subscribed = self._image_sub is not None

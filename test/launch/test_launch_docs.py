@@ -19,8 +19,8 @@ if __name__ != '__main__':
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / 'docs' / 'launch.md'
-LAUNCH_FILES = ('saliency.launch.py', 'image_player.launch.py', 'attention_demo.launch.py',
-                'gazebo_attention.launch.py')
+LAUNCH_FILES = ('saliency.launch.py', 'cameras.launch.py', 'image_player.launch.py',
+                'attention_demo.launch.py', 'gazebo_attention.launch.py')
 
 
 def arguments(name: str) -> tuple:

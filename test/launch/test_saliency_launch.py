@@ -293,6 +293,6 @@ def test_closed_arguments_reject_other_values(name, value):
 
 
 def test_launch_files_are_installed():
-    for name in ('saliency.launch.py', 'image_player.launch.py'):
+    for name in ('saliency.launch.py', 'cameras.launch.py', 'image_player.launch.py'):
         assert (share_dir() / 'launch' / name).is_file()
     assert (share_dir() / 'config' / 'saliency.rviz').is_file()

@@ -212,17 +212,22 @@ class LifecycleClient:
 
 
 class Diagnostics:
-    """Collects the ``/diagnostics`` statuses whose name starts with a node's name."""
+    """Collects the ``/diagnostics`` statuses of a node (named by its name or its full name)."""
 
     def __init__(self, probe: 'Probe', node_name: str = 'saliency_node'):
         from diagnostic_msgs.msg import DiagnosticArray
         self.statuses: list = []
-        self._prefix = f'{node_name}: '
+        self._name = node_name  # a name matches any namespace; a full name only itself
         self._probe = probe
         probe.node.create_subscription(
             DiagnosticArray, '/diagnostics',
             lambda m: self.statuses.extend(s for s in m.status
-                                           if s.name.startswith(self._prefix)), 50)
+                                           if self._matches(s.name)), 50)
+
+    def _matches(self, status_name: str) -> bool:
+        node = status_name.split(': ', 1)[0]
+        return node == self._name if self._name.startswith('/') else \
+            node.rsplit('/', 1)[-1] == self._name
 
     def latest(self) -> dict:
         """Return the last status's values by key (plus level and message), or {}."""

@@ -117,9 +117,10 @@ def test_a_recorded_gaze_field_is_used_first():
     assert result.fixations[1].azimuth_deg == pytest.approx(110.0)
 
 
-def test_clipping_counts_diagnostics_commands_and_saccades_on_limits():
+@pytest.mark.parametrize('status', ['gaze_controller: gaze', '/robot/gaze_controller: gaze'])
+def test_clipping_counts_diagnostics_commands_and_saccades_on_limits(status):
     path = [(0.0, 0, 0), (0.5, 0, 0), (1.0, 90.0, 0), (1.5, 90.0, 0)]  # ends on pan's limit
-    diag = [{'type': 'diagnostic', 't': t, 'name': 'gaze_controller: gaze', 'level': 0,
+    diag = [{'type': 'diagnostic', 't': t, 'name': status, 'level': 0,
              'message': 'ok', 'values': {'targets': n, 'targets clipped': c}}
             for t, n, c in ((0.5, '10', '3'), (1.0, '12', '4'))]
     commands = [{'type': 'command', 't': 0.6, 'names': ['pan_joint', 'tilt_joint'],
@@ -197,3 +198,4 @@ def test_reading_a_file_tolerates_a_cut_last_line_and_refuses_bad_ones(tmp_path)
         read_run(path)
     with pytest.raises(RunFormatError, match='cannot read'):
         read_run(tmp_path / 'missing.jsonl')
+
