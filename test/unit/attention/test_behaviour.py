@@ -198,4 +198,3 @@ def test_reading_a_file_tolerates_a_cut_last_line_and_refuses_bad_ones(tmp_path)
         read_run(path)
     with pytest.raises(RunFormatError, match='cannot read'):
         read_run(tmp_path / 'missing.jsonl')
-
