@@ -112,7 +112,7 @@ class Camera:
 
     def _on_diagnostics(self, msg) -> None:
         for status in msg.status:
-            if status.name.startswith(f'{NODE_NAME}:'):
+            if status.name.startswith(f'/{NODE_NAME}: '):  # the node's full name
                 self.diagnostics = {kv.key: kv.value for kv in status.values}
 
     def subscribe(self, outputs: Sequence[str]) -> None:
