@@ -569,26 +569,36 @@ class SaliencyNode(LifecycleNodeMixin, Node):
             overlay_colormap=s.overlay_colormap, overlay_opacity=s.overlay_opacity)
         if not request.anything:
             return
+        # the frame's camera_info, taken now: by the end of a slow inference a fast camera's
+        # infos of that stamp have left the buffer (30 Hz fills it in 1/3 s)
+        early = self._infos.match(messages.stamp_ns(header.stamp))
         self._set_busy('inference')
         self.get_logger().debug(f'inference started: stamp {messages.stamp_ns(header.stamp)}')
         try:
             result = compute_outputs(predictor, frame, request)
         finally:
             self._set_busy('')
-        self.get_logger().debug(f'inference done: stamp {messages.stamp_ns(header.stamp)}')
         self._count('inferred')
-        geometry = self._geometry_for(header, frame.shape[:2])
-        if self._stop.is_set() or not self._active.is_set():
-            return  # stopping: publish nothing more
+        if self._stop.is_set() or not self._active.is_set() or not self.context.ok():
+            return  # stopping: publish (and log to /rosout, whose context may be gone) no more
+        self.get_logger().debug(f'inference done: stamp {messages.stamp_ns(header.stamp)}')
+        geometry = self._geometry_for(header, frame.shape[:2], early)
         self._publish(wanted, result, header, geometry, frame.shape[:2], s)
         self._record(header, received, picked, result.timings)
 
-    def _geometry_for(self, header, shape) -> Optional[CameraGeometry]:
-        """Return the calibration of this image (camera_info with its stamp), if usable."""
+    def _geometry_for(self, header, shape, early: Optional[CameraGeometry] = None
+                      ) -> Optional[CameraGeometry]:
+        """
+        Return the calibration of this image (camera_info with its stamp), if usable.
+
+        ``early`` is the match found when the frame was picked; without one, a camera_info
+        published after its image is waited for (``INFO_WAIT_S``).
+        """
         self._check_optical_frame(header.frame_id)
-        if len(self._infos) == 0:
+        if early is None and len(self._infos) == 0:
             return None  # a camera without camera_info: no rays, nothing to warn about
-        geometry = self._infos.match(messages.stamp_ns(header.stamp), timeout=INFO_WAIT_S)
+        geometry = early or self._infos.match(messages.stamp_ns(header.stamp),
+                                              timeout=INFO_WAIT_S)
         if geometry is None:
             self._count('info_unmatched')
             self.get_logger().warning('no camera_info with the stamp of the image: no rays',

@@ -10,6 +10,7 @@ import signal
 import time
 
 import cv2
+from geometry_msgs.msg import Vector3Stamped
 from msinet_ros.freshness import MARGIN_S
 from msinet_ros.nodes.messages import read_fixations
 import numpy as np
@@ -394,14 +395,25 @@ def test_qos_override_of_the_image_leaves_camera_info_best_effort(probe, start_n
 
 def test_burst_at_real_size_keeps_results_fresh_measured_from_outside(probe, start_node,
                                                                       models):
-    """240x320 end to end; frames at 30 Hz, far faster than CPU inference."""
+    """
+    240x320 end to end; frames at 30 Hz, far faster than CPU inference.
+
+    Each frame comes with its camera_info: every result has its ray, although 30 such infos
+    arrive during one inference (more than the node keeps).
+    """
     # one inference thread: on two cores the executor that takes frames needs the other
     node = start_node('saliency_node', '-p', f'model:={models / "random.safetensors"}',
                       '-p', 'threads:=1', '-r', '__ns:=/burst', '-r', '__node:=burst')
     outputs = Outputs(probe, ['saliency_overlay/image', 'fixations'], '/burst')
     diagnostics = Diagnostics(probe, 'burst')
     publisher = probe.node.create_publisher(Image, '/burst/image', qos_profile_sensor_data)
-    wait_ready(probe, node, outputs, publisher, shape=(480, 640), timeout=60)
+    info_pub = probe.node.create_publisher(CameraInfo, '/burst/camera_info',
+                                           qos_profile_sensor_data)
+    wait_ready(probe, node, outputs, publisher, info_pub, shape=(480, 640), timeout=60)
+    rays = set()
+    probe.node.create_subscription(
+        Vector3Stamped, '/burst/fixation/ray',
+        lambda m: rays.add((m.header.stamp.sec, m.header.stamp.nanosec)), 10)
     received = {}
     probe.node.create_subscription(
         PointCloud2, '/burst/fixations',
@@ -416,6 +428,7 @@ def test_burst_at_real_size_keeps_results_fresh_measured_from_outside(probe, sta
     while time.monotonic() - start < 9:
         msg = image_msg(probe, frame)
         sent[(msg.header.stamp.sec, msg.header.stamp.nanosec)] = time.monotonic()
+        info_pub.publish(camera_info(480, 640, msg.header.stamp))
         publisher.publish(msg)
         probe.spin_until(lambda: False, timeout=period)
     values = diagnostics.latest()  # published while frames still came
@@ -425,6 +438,8 @@ def test_burst_at_real_size_keeps_results_fresh_measured_from_outside(probe, sta
     assert len(ages) >= 5, node.output()
     assert int(values['frames dropped']) > 0
     assert int(values['frames late']) == 0, node.output()[-3000:]
+    assert int(values['frames info_unmatched']) == 0, node.output()[-3000:]
+    assert set(measured) <= rays, sorted(set(measured) - rays)[:3]
     # From outside: a result's age is its frame's wait for the worker (at most one input
     # period: a newer frame replaces it) plus processing. A queued, stale frame would have
     # waited a whole inference more.
