@@ -36,13 +36,19 @@ def external(name, location):
     return tensor
 
 
-def model_with(location=None, image_shape=(1, 1, 1, 4)):
-    """Return ``saliency = image + w``; ``w`` external at ``location``, or inline when None."""
+def model_with(location=None, image_shape=(1, 3, 1, 4)):
+    """
+    Return ``saliency = mean over channels of image + w``, MSI-Net's input and output shapes.
+
+    ``w`` is external at ``location``, or inline when None.
+    """
     w = numpy_helper.from_array(DATA, 'w') if location is None else external('w', location)
     graph = helper.make_graph(
-        [helper.make_node('Add', ['image', 'w'], ['saliency'])], 'g',
+        [helper.make_node('ReduceMean', ['image'], ['mean'], axes=[1], keepdims=1),
+         helper.make_node('Add', ['mean', 'w'], ['saliency'])], 'g',
         [helper.make_tensor_value_info('image', TensorProto.FLOAT, list(image_shape))],
-        [helper.make_tensor_value_info('saliency', TensorProto.FLOAT, list(image_shape))], [w])
+        [helper.make_tensor_value_info('saliency', TensorProto.FLOAT,
+                                       [image_shape[0], 1, *image_shape[2:]])], [w])
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid('', 17)])
     model.ir_version = 8
     return model
@@ -70,7 +76,7 @@ def save(folder, location, name='m.onnx', **kwargs):
 
 def run_onnxruntime(path):
     with create('onnxruntime', path, BackendOptions()) as backend:
-        return backend.infer(np.zeros((1, 1, 1, 4), np.float32)).ravel()
+        return backend.infer(np.zeros((1, 3, 1, 4), np.float32)).ravel()
 
 
 @pytest.mark.parametrize('location', ['w.bin', './w.bin', 'sub/w.bin', 'sub/../w.bin'])
@@ -78,7 +84,7 @@ def test_external_data_inside_the_model_folder_loads_and_runs(layout, location):
     folder, _ = layout
     path = save(folder, location)
     check_external_data(path)
-    assert onnx_export.describe(path).input_shape == (1, 1, 1, 4)
+    assert onnx_export.describe(path).input_shape == (1, 3, 1, 4)
     assert run_onnxruntime(path).tolist() == DATA.tolist()  # the data really was read
 
 
