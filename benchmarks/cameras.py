@@ -423,10 +423,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         results['nodes'] = [measure_nodes(n, model, args.warmup, args.duration, args.work,
                                           args.max_load, args.load_wait)
                             for n in args.nodes]
-    record = {'benchmark': NAME, 'command': records.command_line(argv and [sys.argv[0], *argv]),
-              'machine': {**records.machine(),
-                          'load average (1, 5, 15 min)': os.getloadavg()},
-              'date': time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()), 'results': results}
+    record = records.record(NAME, records.command_line(argv and [sys.argv[0], *argv]), results)
     if not args.no_record:
         path = records.write(NAME, results)
         record = records.read(NAME)

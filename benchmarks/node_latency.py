@@ -377,7 +377,24 @@ def render(record: Dict) -> str:
         verdict = 'met' if measured < TARGET_OVERHEAD else '**not met**'
         lines += ['', f'Target: overhead under {TARGET_OVERHEAD:.0%} with only the map '
                       f'subscribed: {verdict} ({_percent(measured)}; {EARLIER}).']
+        lines += ['', _where_it_goes(r['conditions']['map'])]
     return '\n'.join(lines)
+
+
+def _where_it_goes(condition: Dict) -> str:
+    """Split the end-to-end time beyond inference with the node's own diagnostics."""
+    g = condition['node_diagnostics']
+    node_inference, age = float(g['inference p50 (ms)']), float(g['result age p50 (ms)'])
+    direct = condition['direct_ms']['inference']['p50']
+    end_to_end = condition['end_to_end_ms']['map']['p50']
+    return (f'Where the time beyond inference goes (p50s, map only): the same inference took '
+            f'{node_inference:.0f} ms inside the node (its diagnostics, last 5 s window) against '
+            f'{direct:.0f} ms in the benchmark process ({node_inference / direct - 1:+.0%}); '
+            f"the node's result age (receipt to "
+            f'publish) exceeded its inference by {age - node_inference:.0f} ms (decoding, '
+            'pre- and post-processing, the slot, building and publishing the messages); the '
+            f"two DDS trips (image in, map out) and the benchmark's receipt took the other "
+            f'{end_to_end - age:.0f} ms of the {end_to_end:.0f} ms end to end.')
 
 
 if __name__ == '__main__':
