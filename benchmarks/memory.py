@@ -123,6 +123,7 @@ print(json.dumps(out))
 """
 
 SPEED = CHILD_PRELUDE + """
+import statistics
 import numpy as np, onnxruntime as ort
 def session(pattern):
     options = ort.SessionOptions()
