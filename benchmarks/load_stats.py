@@ -115,16 +115,21 @@ def judge_from_outside(sent: Mapping[int, float], picked: Mapping[int, float],
     image's way in, against the node's own figures. Returns (stamp, verdict) in the order of
     receipt, for the results whose frame was sent and picked.
     """
+    judged = [stamp for stamp in received if stamp in sent and stamp in picked]
     events = [(t, 0, stamp) for stamp, t in sent.items()]
-    events += [(t, 1, stamp) for stamp, t in received.items()
-               if stamp in sent and stamp in picked]
+    events += [(picked[stamp], 1, stamp) for stamp in judged]  # the period is read at pick
+    events += [(received[stamp], 2, stamp) for stamp in judged]
     freshness = Freshness(margin_s=margin_s)
+    period_at_pick: Dict[int, float] = {}
     verdicts = []
     for t, kind, stamp in sorted(events):
         if kind == 0:
             freshness.arrived(t)
+        elif kind == 1:
+            period_at_pick[stamp] = freshness.period_s
         else:
-            verdicts.append((stamp, freshness.judge(sent[stamp], picked[stamp], t, None)))
+            verdicts.append((stamp, freshness.judge(sent[stamp], picked[stamp], t, None,
+                                                    period_at_pick[stamp])))
     return verdicts
 
 

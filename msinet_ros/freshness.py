@@ -10,8 +10,10 @@ keeps only the newest frame in a one-place slot, so a frame can only have waited
 as long as a newer frame took to arrive (a newer one would have replaced it). A result whose
 frame waited longer than one input period (plus the margin) was stale: age > bound is exactly
 wait > period + margin. The input period is the median of the last ``window`` inter-arrival gaps
-(robust to a single hiccup); until two frames have arrived it is unknown (``math.inf``) and the
-check passes, saying so. The margin covers thread switching (Python switches threads every
+(robust to a single hiccup) when the frame was picked, the end of its wait: a camera that changes
+rate during a long inference (a 1 Hz start-up stream becoming 30 Hz) does not judge the earlier
+wait by the later rate. Until two frames have arrived it is unknown (``math.inf``) and the check
+passes, saying so. The margin covers thread switching (Python switches threads every
 5 ms).
 
 Stamp age (the node's clock, seconds): publish time minus ``header.stamp``, meaningful with
@@ -117,15 +119,16 @@ class Freshness:
             self._last = None
 
     def judge(self, received: float, picked: float, published: float,
-              stamp_age_s: Optional[float]) -> Verdict:
+              stamp_age_s: Optional[float], period_s: Optional[float] = None) -> Verdict:
         """
         Judge one result from its frame's receipt, pick and publish times (steady clock).
 
         ``stamp_age_s`` is publish time minus header stamp on the node's clock (see
         :func:`stamp_age_s`; None for a zero stamp). It is only checked when
-        ``max_stamp_age_s`` > 0.
+        ``max_stamp_age_s`` > 0. ``period_s`` is :attr:`period_s` read when the frame was
+        picked (now, when not given).
         """
-        period = self.period_s
+        period = self.period_s if period_s is None else period_s
         processing = published - picked
         bound = bound_s(processing, period, self.margin_s)
         age = published - received

@@ -21,7 +21,7 @@ frame is rejected before the slot, stamps going back and size or encoding change
 import inspect
 import threading
 import time
-from typing import Callable, Dict, Optional
+from typing import Callable, Dict, Optional, Tuple
 
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
 from geometry_msgs.msg import Vector3Stamped
@@ -515,6 +515,7 @@ class SaliencyNode(LifecycleNodeMixin, Node):
                 continue
             msg, received = item
             picked = time.monotonic()
+            period = self._freshness.period_s  # the input period its wait is judged by
             try:
                 frame = self._decode(msg)
                 size = predictor.size_for(frame.shape[:2])
@@ -522,7 +523,7 @@ class SaliencyNode(LifecycleNodeMixin, Node):
                     self._prepare_new_size(predictor, size, failed)
                     continue
                 self._pacer.started(picked)
-                self._process(predictor, frame, msg.header, received, picked)
+                self._process(predictor, frame, msg.header, (received, picked, period))
             except ImageError as exc:
                 self._count('rejected')
                 self.get_logger().warning(f'rejected a frame: {exc}',
@@ -557,8 +558,9 @@ class SaliencyNode(LifecycleNodeMixin, Node):
         return image_to_rgb(msg.height, msg.width, msg.encoding, msg.step, msg.is_bigendian,
                             msg.data)
 
-    def _process(self, predictor: SaliencyPredictor, frame, header, received: float,
-                 picked: float) -> None:
+    def _process(self, predictor: SaliencyPredictor, frame, header,
+                 taken: Tuple[float, float, float]) -> None:
+        """Compute, publish and judge one frame; ``taken``: its receipt, pick, input period."""
         s = self.settings
         wanted = self._wanted()
         request = OutputRequest(
@@ -584,7 +586,7 @@ class SaliencyNode(LifecycleNodeMixin, Node):
         self.get_logger().debug(f'inference done: stamp {messages.stamp_ns(header.stamp)}')
         geometry = self._geometry_for(header, frame.shape[:2], early)
         self._publish(wanted, result, header, geometry, frame.shape[:2], s)
-        self._record(header, received, picked, result.timings)
+        self._record(header, taken, result.timings)
 
     def _geometry_for(self, header, shape, early: Optional[CameraGeometry] = None
                       ) -> Optional[CameraGeometry]:
@@ -664,14 +666,15 @@ class SaliencyNode(LifecycleNodeMixin, Node):
         if 'ray' in wanted and rays is not None:
             out['ray'].publish(messages.ray_msg(rays[0], header))
 
-    def _record(self, header, received: float, picked: float, timings) -> None:
+    def _record(self, header, taken: Tuple[float, float, float], timings) -> None:
         """Judge the result's freshness (see :mod:`msinet_ros.freshness`) and count it."""
+        received, picked, period = taken
         published = time.monotonic()
         now_ns = self.get_clock().now().nanoseconds
         stamp_age = stamp_age_s(now_ns, messages.stamp_ns(header.stamp))
         # a clock at zero (use_sim_time before the first /clock) cannot judge stamps
         self._freshness.max_stamp_age_s = self.settings.max_stamp_age if now_ns else 0.0
-        verdict = self._freshness.judge(received, picked, published, stamp_age)
+        verdict = self._freshness.judge(received, picked, published, stamp_age, period)
         self._count('published')
         if verdict.late:
             self._count('late')

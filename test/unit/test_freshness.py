@@ -48,6 +48,19 @@ def test_a_frame_that_waited_less_than_one_period_is_not_late_however_slow_the_w
     assert 'within its bound' in verdict.describe()
 
 
+def test_a_wait_is_judged_by_the_period_when_the_frame_was_picked_not_a_later_rate():
+    freshness = Freshness()
+    last = camera(freshness, 1.0, 10)  # a 1 Hz stream while the node starts ...
+    picked = last + 0.300  # this frame waited 0.3 s for the worker: under one 1 s period
+    at_pick = freshness.period_s
+    camera(freshness, 1 / 30, 60, start=picked + 0.010)  # ... then 30 Hz during its inference
+    published = picked + 1.0
+    assert freshness.judge(last, picked, published, None, period_s=at_pick).fresh
+    assert at_pick == pytest.approx(1.0)
+    # judged by the rate at publish time the same wait would be late: the rule matters
+    assert freshness.judge(last, picked, published, None).late
+
+
 def test_the_margin_is_the_tolerance_beyond_one_period():
     freshness = Freshness(margin_s=0.020)
     last = camera(freshness, 0.100, 3)

@@ -75,6 +75,14 @@ def test_judge_from_outside_follows_the_nodes_definition():
     assert excess[1] == pytest.approx((0.005 - period - MARGIN_S) * 1e3)
 
 
+def test_judge_from_outside_reads_the_period_when_the_frame_was_picked():
+    sent = {i: float(i) for i in range(5)}  # 1 Hz ...
+    sent.update({100 + i: 4.31 + i / 30 for i in range(40)})  # ... then 30 Hz from 4.31 s
+    picked = {4: 4.3}  # frame 4 waited 0.3 s: under its 1 s period
+    judged = load_stats.judge_from_outside(sent, picked, {4: 5.3})
+    assert judged[0][1].period_s == pytest.approx(1.0) and not judged[0][1].late
+
+
 def test_judge_from_outside_skips_results_without_a_pick_and_unknown_periods():
     judged = load_stats.judge_from_outside({1: 0.0, 2: 0.1}, {1: 0.01}, {1: 0.05, 2: 0.5})
     assert [stamp for stamp, _ in judged] == [1]  # 2 was never picked (no log line)
