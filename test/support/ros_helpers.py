@@ -97,7 +97,8 @@ class Probe:
             if time.monotonic() >= next_call:
                 every()
                 next_call = time.monotonic() + period
-            self.executor.spin_once(timeout_sec=0.02)
+            # never past the deadline: a caller keeping a schedule spins to its next slot
+            self.executor.spin_once(timeout_sec=min(0.02, max(0.0, deadline - time.monotonic())))
         return condition()
 
     def result_of(self, client, request, timeout: float = 10.0):
