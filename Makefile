@@ -1,10 +1,11 @@
 # Two commands on a fresh machine (Debian 12 / Ubuntu, x86_64, Python 3.10-3.12, no ROS 2 install):
 #   make demo   set up .venv (ROS 2 kilted wheels from PyPI + runtime deps), build, run the demo
 #   make demo-robot  the closed attention loop on a simulated pan-tilt head (robot.gif)
-#   make test   the same venv plus test extras, colcon build + colcon test (kilted); the
-#               integration tests again under ROS 2 jazzy (.venv-jazzy, built into .ws/jazzy);
-#               the core's unit tests once more under the oldest supported stack (numpy 1.26),
-#               beside the requirement sets' dry runs against PyPI
+#   make test   the same venv plus test extras, colcon build + colcon test (kilted, on two
+#               pytest-xdist workers); then, side by side, the integration tests again under
+#               ROS 2 jazzy (.venv-jazzy, built into .ws/jazzy), the core's unit tests once more
+#               under the oldest supported stack (numpy 1.26) and the requirement sets' dry runs
+#               against PyPI. The three venvs are set up side by side first.
 # Inside a ROS 2 workspace use colcon directly instead (README, "In a ROS 2 workspace").
 
 PYTHON   ?= python3
@@ -59,8 +60,8 @@ launch_env = launch_pytest_args= && \
 colcon = $(CURDIR)/$(1)/bin/colcon --log-base $(2)/log
 colcon_paths = --base-paths . --build-base $(1)/build --install-base $(1)/install
 
-.PHONY: demo demo-robot test test-kilted test-oldest test-requirements test-oldest-and-requirements \
-        test-jazzy build build-jazzy setup clean
+.PHONY: demo demo-robot test test-kilted test-oldest test-requirements test-jazzy build \
+        build-jazzy setup clean
 
 $(VENV)/.runtime: requirements/ros.txt requirements/colcon.txt requirements/runtime.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -106,32 +107,42 @@ $(VENV)/.sim: $(VENV)/.runtime requirements/sim.txt
 demo-robot: build $(VENV)/.sim
 	source $(WS)/install/setup.bash && msinet demo --robot --output demo_robot
 
-test: test-kilted test-oldest-and-requirements test-jazzy
+# Three phases, each using both cores (CI time): the venvs (pip unpacking and compiling) side
+# by side; the kilted suite on two workers; then the parts that need another venv or the
+# network side by side. Each part's output is printed whole when it ends.
+test:
+	$(MAKE) --no-print-directory -j3 --output-sync=target $(VENV)/.test $(OLDEST)/.done \
+	  $(JAZZY)/.done
+	$(MAKE) --no-print-directory test-kilted
+	$(MAKE) --no-print-directory -j3 --output-sync=target test-oldest test-requirements \
+	  test-jazzy
 
 # test/test_requirements.py resolves every requirements set against PyPI: minutes spent waiting
-# on the network. `make test` runs it beside the oldest stack's unit tests (which wait on the
-# CPU) rather than inside colcon test; a workspace's `colcon test` runs it with the rest.
+# on the network. `make test` runs it beside the oldest stack's unit tests and the jazzy tests
+# rather than inside colcon test; a workspace's `colcon test` runs it with the rest.
 REQUIREMENTS_TEST := test/test_requirements.py
 
-# Every other test, linters included, under kilted (the 30 slowest listed, for CI time). colcon
-# reads a pytest argument like --ignore=… as an abbreviation of its own --ignore-user-meta
-# unless it starts with a space (colcon's help for --pytest-args says so).
+# Every other test, linters included, under kilted (the 30 slowest listed, for CI time), on two
+# pytest-xdist workers: the tests that start nodes over DDS run one at a time on one of them,
+# every other file is its own group (test/conftest.py). colcon reads a pytest argument like
+# --ignore=… as an abbreviation of its own --ignore-user-meta unless it starts with a space
+# (colcon's help for --pytest-args says so).
 test-kilted: $(VENV)/.test build
 	source $(WS)/install/setup.bash && $(call launch_env,$(BIN)/python) && \
 	  $(call colcon,$(VENV),$(WS)) test $(call colcon_paths,$(WS)) --return-code-on-test-failure \
 	    --event-handlers console_direct+ --pytest-args -p no:cacheprovider --durations=30 \
+	      -n 2 --dist loadgroup \
 	      " --ignore=$(REQUIREMENTS_TEST)" $$launch_pytest_args ; rc=$$? ; \
 	  $(call colcon,$(VENV),$(WS)) test-result --test-result-base $(WS)/build --verbose ; \
 	  exit $$rc
 
+# The property-based tests search with 100 examples each here, 500 under kilted.
 test-oldest: $(OLDEST)/.done
-	$(OLDEST)/bin/python -m pytest -q -p no:cacheprovider test/unit
+	HYPOTHESIS_PROFILE=recheck $(OLDEST)/bin/python -m pytest -q -p no:cacheprovider \
+	  --durations=10 test/unit
 
 test-requirements: $(VENV)/.test
 	$(BIN)/python -m pytest -q -p no:cacheprovider $(REQUIREMENTS_TEST)
-
-test-oldest-and-requirements: $(OLDEST)/.done $(VENV)/.test
-	$(MAKE) --no-print-directory -j2 --output-sync=target test-oldest test-requirements
 
 # The closed loop, the simulator's own tests and the misbehaving-camera stream run under kilted
 # only (CI time): the nodes they start, and the node's callbacks, are tested under both.

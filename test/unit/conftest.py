@@ -12,8 +12,10 @@ from support.fake_tensorrt import make_tensorrt
 TENSORRT_VERSIONS = tuple(manifests.versions())  # 8.6.1, 10.3.0, 11.0.0.114
 
 # Property-based tests (hypothesis): examples per property, 'ci' by default,
-# HYPOTHESIS_PROFILE=thorough for a long run (benchmarks/fuzz.py).
+# HYPOTHESIS_PROFILE=thorough for a long run (benchmarks/fuzz.py), 'recheck' where the same
+# properties run again on another stack (make test-oldest: the search is the main stack's).
 settings.register_profile('ci', max_examples=500, deadline=None, print_blob=True)
+settings.register_profile('recheck', max_examples=100, deadline=None, print_blob=True)
 settings.register_profile('thorough', max_examples=20000, deadline=None, print_blob=True)
 settings.load_profile(os.environ.get('HYPOTHESIS_PROFILE', 'ci'))
 
