@@ -11,7 +11,9 @@ node is idle, runs the same model once in this process with the node's own outpu
 computation (:func:`msinet_ros.inference.outputs.compute_outputs`): the per-round ratio
 "end to end / inference in this process" is the node's overhead, reported as the median over
 rounds. The node's CPU time and resident memory come from /proc; its own stage timings from
-its diagnostics. Writes ``docs/records/node_latency.json``.
+its diagnostics. In the same rounds a frame also goes to benchmarks/dds_echo.py, which answers
+at once with a map of the node's kind: the transport floor (two DDS trips and both executors),
+what the end to end would be if the node took no time. Writes ``docs/records/node_latency.json``.
 
 Run after building an install of the package (never the shared one)::
 
@@ -41,6 +43,7 @@ TARGET_OVERHEAD = 0.05  # issue 12: under 5 % beyond inference on the CPU defaul
 EARLIER = 'earlier measurement: 452 ms end to end against 399 ms inference, +13 %'
 CONDITIONS = {'map': ('map',), 'map+overlay': ('map', 'overlay')}
 FRAME_SHAPE = (480, 640, 3)
+POLL_S = 0.5  # the camera side's longest blocking spin: no busy waiting beside the node
 NODE_NAME = 'saliency_node'
 DIAGNOSTIC_KEYS = ('runs', 'inference p50 (ms)', 'inference p95 (ms)', 'result age p50 (ms)',
                    'processing max (ms)', 'frames received', 'frames dropped',
@@ -83,6 +86,7 @@ class Round:
     received: Dict[str, float] = field(default_factory=dict)
     direct_ms: Dict[str, float] = field(default_factory=dict)
     direct_cpu_s: float = 0.0
+    echo_ms: Optional[float] = None  # the same frame's round trip through dds_echo
 
 
 class Camera:
@@ -95,7 +99,7 @@ class Camera:
         from sensor_msgs.msg import Image
 
         from msinet_ros.nodes import messages
-        from msinet_ros.nodes.saliency_node import sensor_qos
+        from msinet_ros.nodes.saliency_node import output_qos, sensor_qos
         from diagnostic_msgs.msg import DiagnosticArray
 
         self._messages = messages
@@ -105,6 +109,9 @@ class Camera:
         self.executor = SingleThreadedExecutor(context=self.context)
         self.executor.add_node(self.node)
         self.publisher = self.node.create_publisher(Image, 'image', sensor_qos())
+        self.echo_publisher = self.node.create_publisher(Image, '/echo/image', sensor_qos())
+        self.node.create_subscription(Image, '/echo/saliency/image',
+                                      lambda msg: self._arrived('echo', msg), output_qos())
         self.node.create_subscription(DiagnosticArray, '/diagnostics', self._on_diagnostics, 10)
         self.diagnostics: Dict[str, str] = {}
         self.arrivals: Dict[int, Dict[str, float]] = {}
@@ -130,24 +137,37 @@ class Camera:
         now = time.monotonic()
         self.arrivals.setdefault(self._messages.stamp_ns(msg.header.stamp), {})[key] = now
 
-    def spin_until(self, condition, timeout: float) -> bool:
-        """Spin until ``condition()`` holds or ``timeout`` seconds pass; return the result."""
+    def spin_until(self, condition, timeout: float, poll: float = POLL_S) -> bool:
+        """
+        Spin until ``condition()`` holds or ``timeout`` seconds pass; return the result.
+
+        Each spin blocks until a message comes (arrival times are taken in the callbacks) or
+        ``poll`` seconds pass. A short poll is a busy wait: this process then takes CPU from
+        the node while it infers (on two cores, 5 ms polls made the node's inference slower).
+        """
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if condition():
                 return True
-            self.executor.spin_once(timeout_sec=0.005)
+            self.executor.spin_once(timeout_sec=max(0.0, min(poll, deadline - time.monotonic())))
         return condition()
 
-    def publish(self, frame: np.ndarray) -> tuple:
-        """Publish ``frame`` stamped now; return (stamp in ns, monotonic time of publish)."""
+    def publish(self, frame: np.ndarray, echo: bool = False) -> tuple:
+        """Publish ``frame`` stamped now (to dds_echo if ``echo``); return (stamp ns, time)."""
         from std_msgs.msg import Header
         header = Header(stamp=self.node.get_clock().now().to_msg(),
                         frame_id='camera_optical_frame')
         msg = self._messages.image_msg(frame, 'rgb8', header)
         sent = time.monotonic()
-        self.publisher.publish(msg)
+        (self.echo_publisher if echo else self.publisher).publish(msg)
         return self._messages.stamp_ns(header.stamp), sent
+
+    def echo_round(self, frame: np.ndarray, timeout: float) -> Optional[float]:
+        """Return dds_echo's round trip for ``frame`` in ms (None if no answer in time)."""
+        stamp, sent = self.publish(frame, echo=True)
+        if not self.spin_until(lambda: 'echo' in self.arrivals.get(stamp, {}), timeout):
+            return None
+        return (self.arrivals.pop(stamp)['echo'] - sent) * 1e3
 
     def close(self) -> None:
         """Destroy the node and shut its context down."""
@@ -163,6 +183,13 @@ def start_node(model: str, cache: str, log: Path) -> subprocess.Popen:
     executable = Path(get_package_prefix('msinet_ros')) / 'lib' / 'msinet_ros' / NODE_NAME
     return subprocess.Popen([str(executable), '--ros-args', '-p', f'model:={model}',
                              '-p', f'cache_dir:={cache}'],
+                            stdout=log.open('w'), stderr=subprocess.STDOUT, env=dict(os.environ))
+
+
+def start_echo(log: Path) -> subprocess.Popen:
+    """Start benchmarks/dds_echo.py in namespace /echo (the transport floor)."""
+    return subprocess.Popen([sys.executable, str(Path(__file__).with_name('dds_echo.py')),
+                             '--ros-args', '-r', '__ns:=/echo'],
                             stdout=log.open('w'), stderr=subprocess.STDOUT, env=dict(os.environ))
 
 
@@ -220,7 +247,7 @@ def measure(camera: Camera, pid: int, predictor, values: Dict, outputs: Sequence
         start_cpu = time.process_time()
         result = compute_outputs(predictor, frame, request)
         direct = Round(sent, camera.arrivals.pop(stamp), result.timings,
-                       time.process_time() - start_cpu)
+                       time.process_time() - start_cpu, camera.echo_round(frame, timeout))
         if number >= warmup:
             rounds.append(direct)
     wall, cpu = time.monotonic() - wall0, proc_cpu_s(pid) - cpu0
@@ -231,7 +258,9 @@ def measure(camera: Camera, pid: int, predictor, values: Dict, outputs: Sequence
                      for stage in rounds[0].direct_ms}
     inference = [r.direct_ms['inference'] for r in rounds]
     direct_total = [r.direct_ms['total'] + r.direct_ms['outputs'] for r in rounds]
+    echo = [r.echo_ms for r in rounds if r.echo_ms is not None]
     return {
+        'dds_floor_ms': summary(echo) if echo else None, 'dds_floor_lost': len(rounds) - len(echo),
         'outputs': list(outputs), 'frames': len(rounds), 'lost': lost,
         'late_camera_frames': late_starts,
         'end_to_end_ms': {k: summary(v) for k, v in e2e.items()},
@@ -240,7 +269,8 @@ def measure(camera: Camera, pid: int, predictor, values: Dict, outputs: Sequence
         'overhead_vs_direct_total': {k: overhead(v, direct_total) for k, v in e2e.items()},
         'beyond_direct_total_ms': {k: summary([e - d for e, d in zip(v, direct_total)])
                                    for k, v in e2e.items()},
-        'rounds_ms': {'end_to_end': e2e, 'inference': inference, 'direct_total': direct_total},
+        'rounds_ms': {'end_to_end': e2e, 'inference': inference, 'direct_total': direct_total,
+                      'dds_floor': echo},
         'node_cpu_s_per_frame': cpu / len(rounds),
         'direct_cpu_s_per_frame': statistics.median(r.direct_cpu_s for r in rounds),
         'node_cpu_cores': cpu / wall, 'wall_s': wall,
@@ -275,6 +305,7 @@ def main(argv: Optional[List[str]] = None) -> int:
             model = str(Path(tmp) / 'random.safetensors')
             weights.save(Path(model), weights.random_weights(0), weights.random_metadata(0))
         node = start_node(model, tmp, Path(tmp) / 'node.log')
+        echo = start_echo(Path(tmp) / 'echo.log')
         camera = Camera()
         try:
             predictor, values = direct_predictor(model, tmp)
@@ -302,8 +333,9 @@ def main(argv: Optional[List[str]] = None) -> int:
             predictor.close()
         finally:
             camera.close()
-            node.terminate()
-            node.wait(30)
+            for process in (node, echo):
+                process.terminate()
+                process.wait(30)
     results = {'frame': list(FRAME_SHAPE), 'encoding': 'rgb8', 'camera_period_s': period,
                'model': args.model or 'seeded random weights (seed 0)', 'runs': describe,
                'node_parameters': 'defaults, model and cache_dir set',
@@ -382,19 +414,23 @@ def render(record: Dict) -> str:
 
 
 def _where_it_goes(condition: Dict) -> str:
-    """Split the end-to-end time beyond inference with the node's own diagnostics."""
-    g = condition['node_diagnostics']
-    node_inference, age = float(g['inference p50 (ms)']), float(g['result age p50 (ms)'])
+    """Split the end-to-end time beyond the same work done in the benchmark process."""
+    beyond = condition['beyond_direct_total_ms']['map']['p50']
     direct = condition['direct_ms']['inference']['p50']
-    end_to_end = condition['end_to_end_ms']['map']['p50']
-    return (f'Where the time beyond inference goes (p50s, map only): the same inference took '
-            f'{node_inference:.0f} ms inside the node (its diagnostics, last 5 s window) against '
-            f'{direct:.0f} ms in the benchmark process ({node_inference / direct - 1:+.0%}); '
-            f"the node's result age (receipt to "
-            f'publish) exceeded its inference by {age - node_inference:.0f} ms (decoding, '
-            'pre- and post-processing, the slot, building and publishing the messages); the '
-            f"two DDS trips (image in, map out) and the benchmark's receipt took the other "
-            f'{end_to_end - age:.0f} ms of the {end_to_end:.0f} ms end to end.')
+    node_inference = float(condition['node_diagnostics']['inference p50 (ms)'])
+    text = (f'Where the time beyond inference goes (map only, p50 of per-round differences): '
+            f'end to end exceeded the same work in the benchmark process (inference, pre- and '
+            f'post-processing, outputs) by {beyond:.0f} ms.')
+    floor = condition.get('dds_floor_ms')
+    if floor:
+        text += (f' A process that only answers each frame with a map of the same kind, on the '
+                 f"node's executor (benchmarks/dds_echo.py), took {floor['p50']:.0f} ms per "
+                 f"round trip (p95 {floor['p95']:.0f} ms) in the same rounds: the transport's "
+                 f"floor, {floor['p50'] / direct:.1%} of the inference; the other "
+                 f"{beyond - floor['p50']:.0f} ms are the node's own (the slot, its threads, "
+                 'building the messages) and its inference running slower than here')
+    return text + (f" (the node's diagnostics: inference p50 {node_inference:.0f} ms over its "
+                   f'last 5 s, against {direct:.0f} ms here).')
 
 
 if __name__ == '__main__':
