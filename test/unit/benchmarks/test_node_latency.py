@@ -85,8 +85,8 @@ def test_render_shows_each_received_output_and_judges_the_target_on_the_map_alon
 
 def test_render_states_the_transport_floor_when_the_echo_was_measured():
     measured = record(0.06)
-    measured['results']['conditions']['map']['dds_floor_ms'] = {'p50': 21.0, 'p95': 30.0,
-                                                                 'max': 41.0}
+    floor = {'p50': 21.0, 'p95': 30.0, 'max': 41.0}
+    measured['results']['conditions']['map']['dds_floor_ms'] = floor
     text = node_latency.render(measured)
     assert 'took 21 ms per round trip (p95 30 ms)' in text and '21.0% of the inference' in text
     assert 'dds_echo' not in node_latency.render(record(0.06))  # older records: no floor
