@@ -181,16 +181,20 @@ def start_node(model: str, cache: str, log: Path) -> subprocess.Popen:
     """Start the installed saliency_node with its defaults but the model and cache."""
     from ament_index_python.packages import get_package_prefix
     executable = Path(get_package_prefix('msinet_ros')) / 'lib' / 'msinet_ros' / NODE_NAME
-    return subprocess.Popen([str(executable), '--ros-args', '-p', f'model:={model}',
-                             '-p', f'cache_dir:={cache}'],
-                            stdout=log.open('w'), stderr=subprocess.STDOUT, env=dict(os.environ))
+    return _spawn([str(executable), '--ros-args', '-p', f'model:={model}',
+                   '-p', f'cache_dir:={cache}'], log)
 
 
 def start_echo(log: Path) -> subprocess.Popen:
     """Start benchmarks/dds_echo.py in namespace /echo (the transport floor)."""
-    return subprocess.Popen([sys.executable, str(Path(__file__).with_name('dds_echo.py')),
-                             '--ros-args', '-r', '__ns:=/echo'],
-                            stdout=log.open('w'), stderr=subprocess.STDOUT, env=dict(os.environ))
+    return _spawn([sys.executable, str(Path(__file__).with_name('dds_echo.py')),
+                   '--ros-args', '-r', '__ns:=/echo'], log)
+
+
+def _spawn(command: List[str], log: Path) -> subprocess.Popen:
+    """Start ``command`` with this environment (the Fast DDS profile), its output to ``log``."""
+    return subprocess.Popen(command, stdout=log.open('w'), stderr=subprocess.STDOUT,
+                            env=dict(os.environ))
 
 
 def direct_predictor(model: str, cache: str):
