@@ -155,21 +155,45 @@ def _area_taps(size_in: int, size_out: int) -> Tuple[np.ndarray, np.ndarray]:
 
 
 def _resize_area_tf(image: np.ndarray, size: Size) -> np.ndarray:
-    rows = _taps_along(image, 0, *_area_taps(image.shape[0], size[0]))
-    return _taps_along(rows, 1, *_area_taps(image.shape[1], size[1]))
+    rows = _taps_along(image, 0, *_broadcast_taps(image.shape[0], size[0], 0, image.shape[2]))
+    return _taps_along(rows, 1, *_broadcast_taps(image.shape[1], size[1], 1, image.shape[2]))
 
 
-def _taps_along(image: np.ndarray, axis: int, index: np.ndarray, weight: np.ndarray
+@lru_cache(maxsize=64)
+def _broadcast_taps(size_in: int, size_out: int, axis: int, channels: int
+                    ) -> Tuple[np.ndarray, np.ndarray]:
+    """
+    Return :func:`_area_taps` with the weights laid out to multiply (H, W, C) taps directly.
+
+    ``weights[t]`` is (out, 1, 1) along rows; along columns it is repeated for each channel,
+    (out, C) contiguous, so the product runs over whole contiguous rows (a (out, 1) weight
+    broadcast over 3 channels is a loop of 3 elements at a time, about 3x slower).
+    """
+    index, weight = _area_taps(size_in, size_out)
+    weights = weight.T[:, :, None, None] if axis == 0 else \
+        np.ascontiguousarray(np.repeat(weight.T[:, :, None], channels, axis=2))
+    return index, weights
+
+
+def _taps_along(image: np.ndarray, axis: int, index: np.ndarray, weights: np.ndarray
                 ) -> np.ndarray:
-    """Return ``sum_t weight[:, t] * image[index[:, t]]`` along ``axis`` (0 or 1), float32."""
+    """
+    Return ``sum_t weights[t] * image[index[:, t]]`` along ``axis`` (0 or 1), float32.
+
+    The taps are gathered in the image's own dtype: a uint8 frame is converted to float32
+    only after the gather, a pixel at a time in the product (exactly), so the first pass
+    never converts (nor allocates) a float copy of the whole frame; the sums are the same
+    float32 operations in the same order as for a float frame.
+    """
     shape = list(image.shape)
     shape[axis] = index.shape[0]
-    out, tap = np.zeros(shape, np.float32), np.empty(shape, np.float32)
-    view = (slice(None), None, None) if axis == 0 else (None, slice(None), None)
+    out, tap = np.empty(shape, np.float32), np.empty(shape, image.dtype)
+    product = np.empty(shape, np.float32)
     for k in range(index.shape[1]):
         np.take(image, index[:, k], axis=axis, out=tap)
-        tap *= weight[:, k][view]
-        out += tap
+        np.multiply(tap, weights[k], out=out if k == 0 else product)
+        if k:
+            out += product
     return out
 
 
@@ -185,12 +209,14 @@ def _resize_align_corners_cubic(image: np.ndarray, size: Size) -> np.ndarray:
 
 def preprocess_into(frame: np.ndarray, box: Letterbox, out: np.ndarray) -> None:
     """Write the letterboxed model input of a checked RGB frame into ``out`` (3, H, W) float32."""
-    image = frame.astype(np.float32, copy=False)
-    if box.scaled != box.frame:
-        if box.shrinking:
-            image = _resize_area_tf(image, box.scaled)
+    if box.scaled == box.frame:
+        image = frame
+    else:
+        if box.shrinking:  # from the frame's own dtype (see _taps_along)
+            image = _resize_area_tf(frame, box.scaled)
         else:
-            image = _resize_align_corners_cubic(image, box.scaled)
+            image = _resize_align_corners_cubic(frame.astype(np.float32, copy=False),
+                                                box.scaled)
         np.clip(image, 0.0, 255.0, out=image)
     out[...] = PAD_VALUE
     top, left = box.top, box.left

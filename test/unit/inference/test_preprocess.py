@@ -225,6 +225,17 @@ def test_fuzzed_frames_letterbox_into_the_model_input(frame, model, dtype, conte
         assert clipped.min() - 1e-3 <= inner.min() and inner.max() <= clipped.max() + 1e-3
 
 
+@given(frame=st.tuples(st.integers(MIN_SIDE, 300), st.integers(MIN_SIDE, 300)),
+       model=st.tuples(st.integers(1, 20), st.integers(1, 20)).map(
+           lambda m: (8 * m[0], 8 * m[1])),
+       seed=st.integers(0, 2 ** 32 - 1))
+def test_a_uint8_frame_preprocesses_bit_for_bit_as_its_float32_copy(frame, model, seed):
+    """The area filter gathers uint8 taps and converts them in the product: no rounding differs."""
+    image = np.random.default_rng(seed).integers(0, 256, frame + (3,), np.uint8)
+    assert np.array_equal(preprocess(image, model)[0],
+                          preprocess(image.astype(np.float32), model)[0])
+
+
 @given(frame=st.tuples(st.integers(MIN_SIDE, 500), st.integers(MIN_SIDE, 500)),
        model=st.tuples(st.integers(1, 30), st.integers(1, 30)).map(
            lambda m: (8 * m[0], 8 * m[1])),
