@@ -95,6 +95,9 @@ class Cameras:
         from rclpy.qos import qos_profile_sensor_data
         from diagnostic_msgs.msg import DiagnosticArray
         from sensor_msgs.msg import Image
+        from std_msgs.msg import Header
+
+        from msinet_ros.nodes.messages import image_msg
 
         self.context = Context()
         rclpy.init(context=self.context)
@@ -109,9 +112,7 @@ class Cameras:
         self.ages_max: Dict[str, List[float]] = {ns: [] for ns in namespaces}
         self.frames = {}
         for ns in namespaces:
-            frame = Image(height=FRAME[0], width=FRAME[1], encoding='rgb8', step=FRAME[1] * 3,
-                          data=pixels.tobytes())
-            frame.header.frame_id = f'{ns}_optical_frame'
+            frame = image_msg(pixels, 'rgb8', Header(frame_id=f'{ns}_optical_frame'))
             self.frames[ns] = frame
             publisher = self.node.create_publisher(Image, f'/{ns}/image_raw',
                                                    qos_profile_sensor_data)

@@ -202,8 +202,10 @@ class Feeder:
         import rclpy
         from rclpy.qos import qos_profile_sensor_data
         from sensor_msgs.msg import Image
+        from std_msgs.msg import Header
         import cv2
-        self.rclpy, self.Image = rclpy, Image
+        from msinet_ros.nodes.messages import image_msg
+        self.rclpy, self.Header, self.image_msg = rclpy, Header, image_msg
         rclpy.init()
         self.node = rclpy.create_node('memory_benchmark_feeder')
         self.maps = 0
@@ -220,10 +222,8 @@ class Feeder:
         start, deadline, last = self.maps, time.monotonic() + timeout, 0.0
         while self.maps - start < frames and time.monotonic() < deadline:
             if time.monotonic() - last > 0.5:
-                msg = self.Image(height=480, width=640, encoding='rgb8', step=640 * 3)
-                msg.data = self.rgb.tobytes()
-                msg.header.stamp = self.node.get_clock().now().to_msg()
-                self.pub.publish(msg)
+                header = self.Header(stamp=self.node.get_clock().now().to_msg())
+                self.pub.publish(self.image_msg(self.rgb, 'rgb8', header))
                 last = time.monotonic()
             self.rclpy.spin_once(self.node, timeout_sec=0.05)
         return self.maps - start

@@ -25,12 +25,14 @@ import cv2  # noqa: E402
 from diagnostic_msgs.msg import DiagnosticArray  # noqa: E402
 from geometry_msgs.msg import Vector3Stamped  # noqa: E402
 from load_stats import LOG_FORMAT  # noqa: E402
+from msinet_ros.nodes.messages import image_msg  # noqa: E402
 from msinet_ros.paths import fastdds_profile_env, share_dir  # noqa: E402
 import rclpy  # noqa: E402
 from rclpy.context import Context  # noqa: E402
 from rclpy.executors import SingleThreadedExecutor  # noqa: E402
 from rclpy.qos import qos_profile_sensor_data, QoSProfile, ReliabilityPolicy  # noqa: E402
 from sensor_msgs.msg import CameraInfo, Image, PointCloud2  # noqa: E402
+from std_msgs.msg import Header  # noqa: E402
 from visualization_msgs.msg import MarkerArray  # noqa: E402
 
 DEFAULT_DOMAIN_ID = 83  # this helper's own; ROS_DOMAIN_ID in the environment wins
@@ -191,10 +193,7 @@ def photo_message(height: int = 480, width: int = 640) -> Image:
     bgr = cv2.resize(cv2.imread(str(PHOTO), cv2.IMREAD_COLOR), (width, height),
                      interpolation=cv2.INTER_AREA)
     rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
-    msg = Image(height=height, width=width, encoding='rgb8', is_bigendian=0, step=width * 3)
-    msg.data = rgb.tobytes()
-    msg.header.frame_id = 'camera_optical_frame'
-    return msg
+    return image_msg(rgb, 'rgb8', Header(frame_id='camera_optical_frame'))
 
 
 def camera_info_message(height: int = 480, width: int = 640, f: float = 500.0) -> CameraInfo:

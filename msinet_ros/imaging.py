@@ -8,6 +8,7 @@ without copying where the layout allows, and converts with OpenCV (cv_bridge's s
 mono16 is scaled to 8 bits by 1/256, YUV 4:2:2 and Bayer patterns use OpenCV's conversions).
 """
 
+import array as pyarray
 from dataclasses import dataclass
 from pathlib import Path
 import struct
@@ -30,7 +31,7 @@ class ImageFields:
     encoding: str
     is_bigendian: int
     step: int
-    data: bytes
+    data: pyarray.array  # typecode 'B': see byte_array
 
 
 # encoding -> (channels, bytes per channel, OpenCV conversion to RGB or None)
@@ -161,7 +162,21 @@ def array_fields(array: np.ndarray, encoding: str) -> ImageFields:
     big_endian = array.dtype.itemsize > 1 and not np.little_endian
     # the row length from the shape: strides[0] of a one-row view can be anything
     step = width * array.itemsize * (array.shape[2] if ndim == 3 else 1)
-    return ImageFields(height, width, encoding, int(big_endian), step, array.tobytes())
+    return ImageFields(height, width, encoding, int(big_endian), step, byte_array(array))
+
+
+def byte_array(array: np.ndarray) -> pyarray.array:
+    """
+    Return the bytes of an array as ``array.array('B')``, in one copy: a message's uint8[].
+
+    Every ROS 2 distribution's generated setter stores an ``array.array('B')`` as it is. Other
+    values (``bytes`` too) are checked element by element in Python where checks are on:
+    always on Humble (its ``if __debug__`` block), on request from Iron on
+    (``ROS_PYTHON_CHECK_FIELDS=1``); that is about 120 ms for a 640x480 32FC1 map.
+    """
+    data = pyarray.array('B')
+    data.frombytes(np.ascontiguousarray(array).reshape(-1).view(np.uint8))
+    return data
 
 
 PNG_SIGNATURE = b'\x89PNG\r\n\x1a\n'

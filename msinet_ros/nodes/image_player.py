@@ -4,11 +4,13 @@ from pathlib import Path
 
 from rclpy.node import Node
 from sensor_msgs.msg import Image
+from std_msgs.msg import Header
 
+from . import messages
 from .ros_parameters import declare_all
 from .runner import main_for
 from ..errors import ParameterError
-from ..imaging import array_fields, list_images, read_rgb
+from ..imaging import list_images, read_rgb
 from ..parameters import IMAGE_PLAYER
 
 
@@ -46,13 +48,8 @@ class ImagePlayer(Node):
             self._index = 0
         path = self._files[self._index]
         self._index += 1
-        fields = array_fields(read_rgb(path, self._max_width), 'rgb8')
-        msg = Image(height=fields.height, width=fields.width, encoding=fields.encoding,
-                    is_bigendian=fields.is_bigendian, step=fields.step)
-        msg.data = fields.data
-        msg.header.stamp = self.get_clock().now().to_msg()
-        msg.header.frame_id = self._frame_id
-        self._pub.publish(msg)
+        header = Header(stamp=self.get_clock().now().to_msg(), frame_id=self._frame_id)
+        self._pub.publish(messages.image_msg(read_rgb(path, self._max_width), 'rgb8', header))
 
 
 main = main_for('image_player', ImagePlayer)

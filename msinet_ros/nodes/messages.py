@@ -10,14 +10,14 @@ from visualization_msgs.msg import Marker, MarkerArray
 
 from ..attention.camera import CameraGeometry
 from ..attention.peaks import Fixation
-from ..imaging import array_fields, ImageFields
+from ..imaging import array_fields, byte_array, ImageFields
 
 FIXATION_FIELDS = [PointField(name=name, offset=4 * i, datatype=PointField.FLOAT32, count=1)
                    for i, name in enumerate(('u', 'v', 'saliency'))]
 
 
 def image_msg(array: np.ndarray, encoding: str, header) -> Image:
-    """Build an Image (data assigned as bytes: rclpy's fast path, no per-element checks)."""
+    """Build an Image (data as ``array.array('B')``: no per-element checks, see byte_array)."""
     fields: ImageFields = array_fields(array, encoding)
     msg = Image(header=header, height=fields.height, width=fields.width,
                 encoding=fields.encoding, is_bigendian=fields.is_bigendian, step=fields.step)
@@ -36,7 +36,7 @@ def fixations_msg(fixations: Sequence[Fixation], header) -> PointCloud2:
     msg = PointCloud2(header=header, height=1, width=len(points), fields=FIXATION_FIELDS,
                       is_bigendian=False, point_step=12, row_step=12 * len(points),
                       is_dense=True)
-    msg.data = points.tobytes()
+    msg.data = byte_array(points)
     return msg
 
 

@@ -26,7 +26,7 @@ def test_array_fields_describe_the_array_without_padding():
     rgb = np.arange(2 * 3 * 3, dtype=np.uint8).reshape(2, 3, 3)
     fields = array_fields(rgb[:, ::-1], 'rgb8')  # non-contiguous view
     assert (fields.height, fields.width, fields.encoding, fields.step) == (2, 3, 'rgb8', 9)
-    assert fields.data == np.ascontiguousarray(rgb[:, ::-1]).tobytes()
+    assert fields.data.tobytes() == np.ascontiguousarray(rgb[:, ::-1]).tobytes()
 
 
 @pytest.mark.parametrize('bad', [np.zeros((2, 2), np.uint8), np.zeros((2, 2, 3), np.float32),

@@ -6,11 +6,12 @@ pytest.importorskip('sensor_msgs.msg', reason='ROS 2 message packages are not in
 
 from msinet_ros.attention.camera import CameraGeometry  # noqa: E402, I100
 from msinet_ros.attention.peaks import Fixation  # noqa: E402
+from msinet_ros.imaging import array_fields, byte_array  # noqa: E402
 from msinet_ros.nodes.messages import (camera_info_msg, fixation_markers,  # noqa: E402
                                        fixations_msg, image_msg, ray_msg, read_fixations,
                                        stamp_ns)
 import numpy as np  # noqa: E402
-from sensor_msgs.msg import CameraInfo  # noqa: E402
+from sensor_msgs.msg import CameraInfo, Image, PointCloud2  # noqa: E402
 from std_msgs.msg import Header  # noqa: E402
 
 
@@ -38,6 +39,25 @@ def _info():
     info.p = [500.0, 0, 640, 0, 0, 500.0, 480, 0, 0, 0, 1, 0]
     info.roi.x_offset, info.roi.y_offset, info.roi.width, info.roi.height = 40, 20, 800, 600
     return info
+
+
+@pytest.mark.parametrize('kind, data', [
+    (Image, lambda: array_fields(np.zeros((4, 6), np.float32), '32FC1').data),
+    (Image, lambda: array_fields(np.zeros((4, 6, 3), np.uint8), 'rgb8').data),
+    (PointCloud2, lambda: byte_array(np.zeros((2, 3), np.float32))),  # as fixations_msg does
+], ids=['map', 'rgb8', 'fixations'])
+def test_pixel_data_is_stored_as_it_is_even_where_setters_check_every_element(kind, data):
+    """
+    The data the messages are filled with takes the setter's early return, not its checks.
+
+    Humble checks every element of any other value, ``bytes`` too (``if __debug__``); Iron
+    and later do so with ``check_fields``, which this turns on where the messages have it.
+    The checked path stores a new ``array.array``, the early return the object itself.
+    """
+    value = data()
+    checked = kind(check_fields=True) if '_check_fields' in kind.__slots__ else kind()
+    checked.data = value
+    assert checked.data is value
 
 
 def test_camera_info_round_trips_every_field_image_geometry_reads():
