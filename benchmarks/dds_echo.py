@@ -23,17 +23,20 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the checkout
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    """Answer frames until SIGINT/SIGTERM."""
-    import rclpy
-    from rclpy.executors import ExternalShutdownException
+    """Answer frames until SIGINT/SIGTERM (the nodes' own runner: start, spin, clean stop)."""
+    from msinet_ros.nodes.executors import NodeExecutor
+    from msinet_ros.nodes.runner import run
+    return run('dds_echo', make_echo, args=argv, make_executor=lambda: NodeExecutor(num_threads=4))
+
+
+def make_echo():
+    """Return the node that answers each ``image`` with a map on ``saliency/image``."""
     from rclpy.node import Node
     from sensor_msgs.msg import Image
 
     from msinet_ros.nodes import messages
-    from msinet_ros.nodes.executors import NodeExecutor
     from msinet_ros.nodes.saliency_node import output_qos, sensor_qos
 
-    rclpy.init(args=sys.argv if argv is None else argv)
     node = Node('dds_echo')
     publisher = node.create_publisher(Image, 'saliency/image', output_qos())
     maps = {}
@@ -45,17 +48,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         publisher.publish(messages.image_msg(maps[shape], '32FC1', msg.header))
 
     node.create_subscription(Image, 'image', answer, sensor_qos())
-    executor = NodeExecutor(num_threads=4)
-    executor.add_node(node)
-    try:
-        executor.spin()
-    except (KeyboardInterrupt, ExternalShutdownException):
-        pass
-    finally:
-        executor.shutdown()
-        node.destroy_node()
-        rclpy.try_shutdown()
-    return 0
+    return node
 
 
 if __name__ == '__main__':

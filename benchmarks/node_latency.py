@@ -197,6 +197,17 @@ def _spawn(command: List[str], log: Path) -> subprocess.Popen:
                             env=dict(os.environ))
 
 
+def _stop(process: subprocess.Popen) -> None:
+    """SIGTERM, then SIGKILL after 30 s, said on stderr (the measurements are still written)."""
+    process.terminate()
+    try:
+        process.wait(30)
+    except subprocess.TimeoutExpired:
+        print(f'{" ".join(process.args[:2])} ignored SIGTERM for 30 s: killed', file=sys.stderr)
+        process.kill()
+        process.wait()
+
+
 def direct_predictor(model: str, cache: str):
     """Return the predictor the node's defaults make for ``model`` (prepared for 640x480)."""
     from msinet_ros.inference.settings import make_predictor
@@ -338,8 +349,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         finally:
             camera.close()
             for process in (node, echo):
-                process.terminate()
-                process.wait(30)
+                _stop(process)
     results = {'frame': list(FRAME_SHAPE), 'encoding': 'rgb8', 'camera_period_s': period,
                'model': args.model or 'seeded random weights (seed 0)', 'runs': describe,
                'node_parameters': 'defaults, model and cache_dir set',
