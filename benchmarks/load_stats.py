@@ -84,12 +84,12 @@ def growth(times: Sequence[float], values: Sequence[float], warmup_s: float,
 
 def log_times(text: str, message: str) -> Dict[int, float]:
     """
-    Return {stamp: log time (s)} for the node's log lines ``<message>: stamp <ns>``.
+    Return {stamp: log time (s)} for the node's log lines ``<message>: stamp <ns>[ (…)]``.
 
     Lines are in :data:`LOG_FORMAT`; ``{time}`` is the system clock in seconds. The first line
     of each stamp counts.
     """
-    pattern = re.compile(re.escape(message) + r': stamp (\d+)$')
+    pattern = re.compile(re.escape(message) + r': stamp (\d+)(?:$| \()')  # "( stage timings)"
     found: Dict[int, float] = {}
     for line in text.splitlines():
         parsed = _LOG_LINE.match(line.strip())
@@ -98,6 +98,24 @@ def log_times(text: str, message: str) -> Dict[int, float]:
         stamp = pattern.search(parsed['message'])
         if stamp is not None:
             found.setdefault(int(stamp.group(1)), float(parsed['time']))
+    return found
+
+
+def log_stage_ms(text: str, message: str = 'inference done') -> Dict[int, Dict[str, float]]:
+    """
+    Return {stamp: {stage: ms}} from the node's ``<message>: stamp <ns> (<stage> <ms> ms, …)``.
+
+    The worker's ``inference done`` line carries that frame's stage timings (the predictor's
+    preprocess, inference, postprocess and total, and outputs). The first line of a stamp counts.
+    """
+    pattern = re.compile(re.escape(message) + r': stamp (\d+) \((.*)\)$')
+    found: Dict[int, Dict[str, float]] = {}
+    for line in text.splitlines():
+        parsed = _LOG_LINE.match(line.strip())
+        match = pattern.search(parsed['message']) if parsed else None
+        if match is not None:
+            stages = re.findall(r'(\w+) ([\d.]+) ms', match.group(2))
+            found.setdefault(int(match.group(1)), {k: float(v) for k, v in stages})
     return found
 
 

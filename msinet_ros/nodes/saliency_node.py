@@ -583,7 +583,9 @@ class SaliencyNode(LifecycleNodeMixin, Node):
         self._count('inferred')
         if self._stop.is_set() or not self._active.is_set() or not self.context.ok():
             return  # stopping: publish (and log to /rosout, whose context may be gone) no more
-        self.get_logger().debug(f'inference done: stamp {messages.stamp_ns(header.stamp)}')
+        self.get_logger().debug(
+            f'inference done: stamp {messages.stamp_ns(header.stamp)} ('
+            + ', '.join(f'{stage} {ms:.1f} ms' for stage, ms in result.timings.items()) + ')')
         geometry = self._geometry_for(header, frame.shape[:2], early)
         self._publish(wanted, result, header, geometry, frame.shape[:2], s)
         self._record(header, taken, result.timings)

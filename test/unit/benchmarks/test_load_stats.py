@@ -48,14 +48,29 @@ def test_log_times_reads_the_first_line_of_each_stamp_in_the_console_format():
     log = '\n'.join([
         '[INFO] [1795851200.000000001] [soak.soak]: active',
         '[DEBUG] [1795851201.250000000] [soak.soak]: inference started: stamp 17',
-        '[DEBUG] [1795851202.500000000] [soak.soak]: inference done: stamp 17',
+        '[DEBUG] [1795851202.500000000] [soak.soak]: inference done: stamp 17 (preprocess 4.0 '
+        'ms, inference 450.1 ms)',
+        '[DEBUG] [1795851202.600000000] [soak.soak]: inference done: stamp 170',
         '[DEBUG] [1795851203.000000000] [soak.soak]: inference started: stamp 18',
         '[DEBUG] [1795851209.000000000] [soak.soak]: inference started: stamp 18',
         'inference started: stamp 19',  # not a log line
     ])
     assert load_stats.log_times(log, 'inference started') == {17: 1795851201.25,
                                                               18: 1795851203.0}
-    assert load_stats.log_times(log, 'inference done') == {17: 1795851202.5}
+    assert load_stats.log_times(log, 'inference done') == {17: 1795851202.5, 170: 1795851202.6}
+
+
+def test_log_stage_ms_reads_each_frames_stage_timings_from_its_done_line():
+    log = '\n'.join([
+        '[DEBUG] [1795851201.2] [n]: inference started: stamp 17',
+        '[DEBUG] [1795851202.5] [n]: inference done: stamp 17 (preprocess 4.0 ms, inference '
+        '450.1 ms, postprocess 1.2 ms, total 455.3 ms, outputs 0.0 ms)',
+        '[DEBUG] [1795851203.5] [n]: inference done: stamp 18',  # an older node: no timings
+        '[DEBUG] [1795851204.5] [n]: inference done: stamp 17 (inference 9.0 ms)',
+    ])
+    assert load_stats.log_stage_ms(log) == {17: {
+        'preprocess': 4.0, 'inference': 450.1, 'postprocess': 1.2, 'total': 455.3,
+        'outputs': 0.0}}
 
 
 def test_judge_from_outside_follows_the_nodes_definition():
