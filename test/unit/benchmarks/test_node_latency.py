@@ -49,11 +49,18 @@ def condition(outputs, e2e, overhead):
     return {'outputs': list(outputs), 'frames': 20, 'lost': 1,
             'end_to_end_ms': {k: {'p50': e2e, 'p95': e2e + 5, 'max': e2e + 9} for k in outputs},
             'direct_ms': stages(100.0),
-            'overhead_vs_inference': {k: {'median': overhead, 'min': 0.01, 'max': 0.2}
+            'overhead_vs_inference': {k: {'median': 0.07, 'min': 0.01, 'max': 0.2}
                                       for k in outputs},
             'overhead_vs_direct_total': {k: {'median': 0.02, 'min': 0, 'max': 0.1}
                                          for k in outputs},
             'beyond_direct_total_ms': {k: {'p50': 4.0, 'p95': 6, 'max': 7} for k in outputs},
+            'node_ms': {**stages(98.0), 'preprocess': {'p50': 3.0, 'p95': 4.0, 'max': 5.0},
+                        'postprocess': {'p50': 1.0, 'p95': 2.0, 'max': 2.0},
+                        'outputs': {'p50': 0.5, 'p95': 1.0, 'max': 1.0}},
+            'overhead_vs_node_inference': {k: {'median': overhead, 'min': 0.02, 'max': 0.09}
+                                           for k in outputs},
+            'beyond_node_inference_ms': {k: {'p50': 8.0, 'p95': 9, 'max': 10} for k in outputs},
+            'node_vs_direct_inference': {'median': -0.02, 'min': -0.3, 'max': 0.4},
             'node_cpu_s_per_frame': 0.21, 'direct_cpu_s_per_frame': 0.2,
             'node_cpu_cores': 0.3, 'node_memory': {'rss_mb': 600.4, 'peak_rss_mb': 700.2},
             'node_diagnostics': {'inference p50 (ms)': '99.0', 'inference p95 (ms)': '120.0',
@@ -75,18 +82,29 @@ def test_render_shows_each_received_output_and_judges_the_target_on_the_map_alon
     text = node_latency.render(record(0.06))
     assert 'every 1.5 s' in text and 'FASTDDS_DEFAULT_PROFILES_FILE=fastdds_large_images' in text
     rows = [line for line in text.splitlines() if line.startswith('| map')]
-    assert rows[0].startswith('| map | map | 20 (1) | 106.0 / 111.0 ms | 100.0 ms | 200.0 ms | '
-                              '**+6.0 %** (+1.0 % … +20.0 %) | +2.0 % | 4.0 ms | 0.21 (0.20) '
+    assert rows[0].startswith('| map | map | 20 (1) | 106.0 / 111.0 ms | 98.0 ms | '
+                              '**+6.0 %** (+2.0 % … +9.0 %) | 8.0 ms | 100.0 ms | +7.0 % '
+                              '(+1.0 % … +20.0 %) | -2.0 % (-30.0 % … +40.0 %) | 0.21 (0.20) '
                               '| 0.30 | 600 (700) MB |')
     assert rows[2].startswith('| map+overlay | overlay | 20 (1) | 120.0 / 125.0 ms')
-    assert 'under 5%' in text and '**not met** (+6.0 %' in text
-    assert ': met (+4.0 %' in node_latency.render(record(0.04))
+    assert "under 5% beyond the node's inference" in text and '**not met** (+6.0 %' in text
+    assert ': met (+4.0 %; against the run here +7.0 %' in node_latency.render(record(0.04))
+
+
+def test_render_lists_the_nodes_stages_beside_the_benchmark_process():
+    text = node_latency.render(record(0.06))
+    assert '| map | node | 3.0 / 4.0 ms | 98.0 / 99.0 ms | 1.0 / 2.0 ms | 0.5 / 1.0 ms' in text
+    assert '| map | here | 100.0 / 101.0 ms |' in text
+    assert "the node's other stages took 4 ms (preprocess 3.0, postprocess 1.0" in text
 
 
 def test_render_states_the_transport_floor_when_the_echo_was_measured():
     measured = record(0.06)
-    floor = {'p50': 21.0, 'p95': 30.0, 'max': 41.0}
+    floor = {'p50': 2.0, 'p95': 30.0, 'max': 41.0}
     measured['results']['conditions']['map']['dds_floor_ms'] = floor
     text = node_latency.render(measured)
-    assert 'took 21 ms per round trip (p95 30 ms)' in text and '21.0% of the inference' in text
-    assert 'dds_echo' not in node_latency.render(record(0.06))  # older records: no floor
+    assert 'took 2 ms per round trip (p95 30 ms)' in text and '2.0% of the inference' in text
+    assert "What is left, 2 ms, is the node's own" in text  # 8 - 4.5 - 2
+    assert 'dds_echo' not in node_latency.render(record(0.06))  # no echo measured: no floor
+    floor['p50'] = 4.9  # 8 - 4.5 - 4.9: nothing left to the node's own work
+    assert 'The two account for all of it (-1 ms left' in node_latency.render(measured)
