@@ -11,8 +11,9 @@ its debug log on, whose line ``inference done: stamp N (…)`` gives that frame'
 the per-frame ratio "end to end / the node's inference of the frame" is the node's overhead,
 reported as the median over frames (both from the same seconds). Then, while the node is
 idle, the same model runs once in this process with the node's own output computation
-(:func:`msinet_ros.inference.outputs.compute_outputs`): the ratio against that run is
-reported too, with the ratio of the node's inference to it (does the node infer slower?).
+(:func:`msinet_ros.inference.outputs.compute_outputs`), after the frame's results in even
+rounds and before the frame in odd ones: the ratio against that run is reported too, with the
+ratio of the node's inference to it (does the node infer slower?), by order.
 The node's CPU time and resident memory come from /proc. In the same rounds a frame also
 goes to benchmarks/dds_echo.py, which answers at once with a map of the node's kind: the
 transport floor (two DDS trips and both executors), what the end to end would be if the node
@@ -92,6 +93,7 @@ class Round:
     direct_ms: Dict[str, float] = field(default_factory=dict)
     direct_cpu_s: float = 0.0
     echo_ms: Optional[float] = None  # the same frame's round trip through dds_echo
+    here_first: bool = False  # the direct run came before the frame was published
 
 
 class Camera:
@@ -264,16 +266,26 @@ def measure(camera: Camera, pid: int, predictor, values: Dict, outputs: Sequence
         if time.monotonic() > next_due + 0.05:
             late_starts += number >= warmup
         next_due = max(next_due, time.monotonic()) + period
+        # the direct run comes after the frame's results in even rounds, before the frame in odd
+        # ones: whichever of the two runs first after the idle gap runs slower (20 + 20 frames
+        # here: node / here inference 1.044 with the node first, 0.968 with the run here first)
+        here_first = number % 2 == 1
+        if here_first:
+            start_cpu = time.process_time()
+            result = compute_outputs(predictor, frame, request)
+            cpu_s = time.process_time() - start_cpu
         stamp, sent = camera.publish(frame)
         got = camera.spin_until(lambda: set(outputs) <= set(camera.arrivals.get(stamp, {})),
                                 timeout)
         if not got:
             lost += number >= warmup
             continue
-        start_cpu = time.process_time()
-        result = compute_outputs(predictor, frame, request)
-        direct = Round(stamp, sent, camera.arrivals.pop(stamp), result.timings,
-                       time.process_time() - start_cpu, camera.echo_round(frame, timeout))
+        if not here_first:
+            start_cpu = time.process_time()
+            result = compute_outputs(predictor, frame, request)
+            cpu_s = time.process_time() - start_cpu
+        direct = Round(stamp, sent, camera.arrivals.pop(stamp), result.timings, cpu_s,
+                       camera.echo_round(frame, timeout), here_first)
         if number >= warmup:
             rounds.append(direct)
     wall, cpu = time.monotonic() - wall0, proc_cpu_s(pid) - cpu0
@@ -302,6 +314,12 @@ def measure(camera: Camera, pid: int, predictor, values: Dict, outputs: Sequence
                                      for k, v in e2e_timed.items()},
         'node_vs_direct_inference': overhead(node_inference,
                                              [r.direct_ms['inference'] for r in timed]),
+        'node_vs_direct_inference_by_order': {
+            order: overhead([node_stages[r.stamp]['inference'] for r in timed
+                             if r.here_first == first],
+                            [r.direct_ms['inference'] for r in timed if r.here_first == first])
+            for order, first in (('node first', False), ('here first', True))
+            if any(r.here_first == first for r in timed)},
         'dds_floor_ms': summary(echo) if echo else None, 'dds_floor_lost': len(rounds) - len(echo),
         'outputs': list(outputs), 'frames': len(rounds), 'lost': lost,
         'late_camera_frames': late_starts,
@@ -412,7 +430,9 @@ def render(record: Dict) -> str:
         'done: stamp N (…)`): both sides of the ratio come from the same seconds. "Here" is the '
         "same model run in the benchmark process right after the frame's results arrived, "
         'with the output computation the node makes; on a shared machine it differs from the '
-        "node's run of the same frame by as much as the range of \"node / here\" shows.", '',
+        "node's run of the same frame by as much as the range of \"node / here\" shows. The run "
+        "here comes after the frame's results in even rounds and before the frame in odd ones.",
+        '',
         '| subscribed | received | frames (lost) | end to end p50 / p95 | '
         "node's inference p50 | overhead vs the node's inference | beyond it p50 | "
         'inference here p50 | overhead vs inference here | node / here inference | '
@@ -435,6 +455,13 @@ def render(record: Dict) -> str:
                 f'{c["node_cpu_s_per_frame"]:.2f} ({c["direct_cpu_s_per_frame"]:.2f}) | '
                 f'{c["node_cpu_cores"]:.2f} | {c["node_memory"]["rss_mb"]:.0f} '
                 f'({c["node_memory"]["peak_rss_mb"]:.0f}) MB |')
+    for name, c in r['conditions'].items():
+        by_order = c.get('node_vs_direct_inference_by_order', {})
+        if by_order:
+            lines += ['', f'Node / here inference by which ran first after the idle gap '
+                          f'({name}): ' + '; '.join(
+                              f'{order} {_percent(o["median"])} ({_percent(o["min"])} … '
+                              f'{_percent(o["max"])})' for order, o in by_order.items()) + '.']
     lines += ['', 'Per-stage latency, p50 / p95: the node (its log, the frames above) and the '
                   'same model in the benchmark process:', '',
               '| subscribed | where | preprocess | inference | postprocess | outputs | total |',

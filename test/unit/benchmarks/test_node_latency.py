@@ -61,6 +61,9 @@ def condition(outputs, e2e, overhead):
                                            for k in outputs},
             'beyond_node_inference_ms': {k: {'p50': 8.0, 'p95': 9, 'max': 10} for k in outputs},
             'node_vs_direct_inference': {'median': -0.02, 'min': -0.3, 'max': 0.4},
+            'node_vs_direct_inference_by_order': {
+                'node first': {'median': 0.044, 'min': -0.1, 'max': 0.4},
+                'here first': {'median': -0.032, 'min': -0.3, 'max': 0.2}},
             'node_cpu_s_per_frame': 0.21, 'direct_cpu_s_per_frame': 0.2,
             'node_cpu_cores': 0.3, 'node_memory': {'rss_mb': 600.4, 'peak_rss_mb': 700.2},
             'node_diagnostics': {'inference p50 (ms)': '99.0', 'inference p95 (ms)': '120.0',
@@ -96,6 +99,8 @@ def test_render_lists_the_nodes_stages_beside_the_benchmark_process():
     assert '| map | node | 3.0 / 4.0 ms | 98.0 / 99.0 ms | 1.0 / 2.0 ms | 0.5 / 1.0 ms' in text
     assert '| map | here | 100.0 / 101.0 ms |' in text
     assert "the node's other stages took 4 ms (preprocess 3.0, postprocess 1.0" in text
+    assert ('ran first after the idle gap (map): node first +4.4 % (-10.0 % … +40.0 %); '
+            'here first -3.2 % (-30.0 % … +20.0 %).') in text
 
 
 def test_render_states_the_transport_floor_when_the_echo_was_measured():
