@@ -3,6 +3,8 @@
 import os
 from pathlib import Path
 import random
+import shutil
+import tempfile
 
 import pytest
 
@@ -22,6 +24,10 @@ os.environ.setdefault('TF_USE_LEGACY_KERAS', '1')
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
 os.environ.setdefault('ROS_LOG_DIR', os.path.join(os.environ.get('TMPDIR', '/tmp'),
                                                   'msinet_ros_test_logs'))
+# What a node or the CLI exports or builds without cache_dir goes to $ROS_HOME/msinet_ros (about
+# 100 MB an export): here a folder of this test process, removed at its end, never the user's.
+TEST_ROS_HOME = tempfile.mkdtemp(prefix='msinet_ros_test_home-')
+os.environ['ROS_HOME'] = TEST_ROS_HOME
 
 
 ROS_GROUP = ('integration', 'launch')  # start processes over DDS: one worker, one at a time
@@ -45,3 +51,8 @@ def pytest_collection_modifyitems(config, items):
         relative = path.relative_to(root) if root in path.parents else path
         group = 'ros' if relative.parts[0] in ROS_GROUP else str(relative)
         item.add_marker(pytest.mark.xdist_group(group))
+
+
+def pytest_unconfigure(config):
+    """Remove this process's ROS_HOME (the exports its tests made)."""
+    shutil.rmtree(TEST_ROS_HOME, ignore_errors=True)
