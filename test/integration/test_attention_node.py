@@ -7,6 +7,7 @@ from geometry_msgs.msg import PointStamped
 from msinet_ros.attention.camera import CameraGeometry
 from msinet_ros.attention.directions import angle_deg
 from msinet_ros.attention.kinematics import KinematicChain
+from msinet_ros.imaging import byte_array
 from msinet_ros.nodes.messages import camera_info_msg, image_msg
 from msinet_ros.nodes.robot_description import DESCRIPTION_QOS
 import numpy as np
@@ -145,7 +146,7 @@ def test_with_depth_the_target_lies_at_the_depth_of_the_aligned_depth_image(prob
         header = Header(stamp=_stamp(50.0), frame_id='camera_optical_frame')
         depth = Image(header=header, height=SHAPE[0], width=SHAPE[1], encoding='16UC1',
                       is_bigendian=0, step=SHAPE[1] * 2)
-        depth.data = millimetres.tobytes()
+        depth.data = byte_array(millimetres)
         depths.publish(depth)
         camera.saliency(50.0, _blob())
 

@@ -13,6 +13,7 @@ import signal
 import subprocess
 import time
 
+from msinet_ros.imaging import byte_array
 from msinet_ros.model import onnx_export, weights
 import numpy as np
 import pytest
@@ -40,7 +41,7 @@ def serve_one_frame(probe, node, timeout=30.0):
     while not got and time.monotonic() < deadline:
         if node.proc.poll() is not None:
             pytest.fail('saliency_node ended:\n' + node.output())
-        msg = Image(height=80, width=120, encoding='rgb8', step=360, data=frame.tobytes())
+        msg = Image(height=80, width=120, encoding='rgb8', step=360, data=byte_array(frame))
         msg.header.frame_id = 'cam'
         publisher.publish(msg)
         probe.spin_until(lambda: bool(got), timeout=1.0)

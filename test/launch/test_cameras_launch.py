@@ -28,6 +28,7 @@ from launch.launch_description_sources import (  # noqa: E402
     get_launch_description_from_python_launch_file, PythonLaunchDescriptionSource)
 import launch_pytest  # noqa: E402
 from launch_pytest.actions import ReadyToTest  # noqa: E402
+from msinet_ros.imaging import byte_array  # noqa: E402
 import numpy as np  # noqa: E402
 from sensor_msgs.msg import Image, PointCloud2  # noqa: E402
 
@@ -65,7 +66,7 @@ def frame(namespace: str, probe) -> Image:
     rng = np.random.default_rng(len(namespace))
     pixels = rng.integers(0, 256, (height, width, 3), dtype=np.uint8)
     image = Image(height=height, width=width, encoding='rgb8', step=width * 3,
-                  data=pixels.tobytes())
+                  data=byte_array(pixels))
     image.header.frame_id = f'{namespace}_optical_frame'
     image.header.stamp = probe.node.get_clock().now().to_msg()
     return image

@@ -31,6 +31,7 @@ from launch_pytest.actions import ReadyToTest  # noqa: E402
 from launch_ros.actions import Node  # noqa: E402
 from lifecycle_msgs.msg import State, Transition  # noqa: E402
 from lifecycle_msgs.srv import ChangeState, GetState  # noqa: E402
+from msinet_ros.imaging import byte_array  # noqa: E402
 import numpy as np  # noqa: E402
 from sensor_msgs.msg import CameraInfo, Image, PointCloud2  # noqa: E402
 
@@ -86,7 +87,7 @@ class Camera:
                                                 '/camera_info', 10)
         pixels = np.random.default_rng(0).integers(0, 256, (48, 64, 3), dtype=np.uint8)
         self.frame = Image(height=48, width=64, encoding='rgb8', step=64 * 3,
-                           data=pixels.tobytes())
+                           data=byte_array(pixels))
         self.frame.header.frame_id = 'camera_optical_frame'
 
     def publish(self) -> None:

@@ -1,5 +1,6 @@
 """Malformed camera messages for the fault tests, each built from a good one and broken one way."""
 
+import array
 from typing import Dict
 
 import cv2
@@ -15,7 +16,7 @@ def raw_copy(msg: Image, **changes) -> Image:
     fields['header'] = Header(stamp=msg.header.stamp, frame_id=msg.header.frame_id)
     fields.update({k: v for k, v in changes.items() if k != 'data'})
     copy = Image(**fields)
-    copy.data = bytes(changes.get('data', msg.data))
+    copy.data = array.array('B', bytes(changes.get('data', msg.data)))  # not checked per byte
     return copy
 
 

@@ -15,6 +15,7 @@ from typing import Any, Callable, List, Mapping
 
 import cv2
 from image_encodings import encode
+from msinet_ros.imaging import byte_array
 from msinet_ros.paths import share_dir  # noqa: F401 (the tests import it from here)
 import numpy as np
 import pytest
@@ -268,7 +269,7 @@ def image_msg(probe, rgb, encoding='rgb8', padding=0, frame_id='test_optical_fra
     buffer[:, :row.shape[1]] = row
     msg = Image(height=rgb.shape[0], width=rgb.shape[1], encoding=encoding, is_bigendian=0,
                 step=buffer.shape[1])
-    msg.data = buffer.tobytes()
+    msg.data = byte_array(buffer)  # Humble checks every element of bytes (docs/node.md)
     msg.header.frame_id = frame_id
     msg.header.stamp = probe.node.get_clock().now().to_msg()
     return msg
