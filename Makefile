@@ -122,6 +122,9 @@ test:
 # rather than inside colcon test; a workspace's `colcon test` runs it with the rest.
 REQUIREMENTS_TEST := test/test_requirements.py
 
+# The longest one test may run under make test (pytest-timeout, requirements/integration.txt)
+TEST_TIMEOUT_S := 900
+
 # Every other test, linters included, under kilted (the 30 slowest listed, for CI time), on two
 # pytest-xdist workers: the tests that start nodes over DDS run one at a time on one of them,
 # every other file is its own group (test/conftest.py). colcon reads a pytest argument like
@@ -131,7 +134,7 @@ test-kilted: $(VENV)/.test build
 	source $(WS)/install/setup.bash && $(call launch_env,$(BIN)/python) && \
 	  $(call colcon,$(VENV),$(WS)) test $(call colcon_paths,$(WS)) --return-code-on-test-failure \
 	    --event-handlers console_direct+ --pytest-args -p no:cacheprovider --durations=30 \
-	      -n 2 --dist loadgroup \
+	      -n 2 --dist loadgroup --timeout $(TEST_TIMEOUT_S) \
 	      " --ignore=$(REQUIREMENTS_TEST)" $$launch_pytest_args ; rc=$$? ; \
 	  $(call colcon,$(VENV),$(WS)) test-result --test-result-base $(WS)/build --verbose ; \
 	  exit $$rc
@@ -166,6 +169,7 @@ build-jazzy: $(JAZZY)/.done
 test-jazzy: build-jazzy
 	source $(WS_JAZZY)/install/setup.bash && $(call launch_env,$(JAZZY)/bin/python) && \
 	  $(JAZZY)/bin/python -m pytest -q -p no:cacheprovider --durations=20 $$launch_pytest_args \
+	    --timeout $(TEST_TIMEOUT_S) \
 	    test/integration test/launch $(JAZZY_SKIP)
 
 clean:
