@@ -11,7 +11,7 @@ from pathlib import Path
 import re
 import statistics
 import sys
-from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+from typing import Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -91,13 +91,8 @@ def log_times(text: str, message: str) -> Dict[int, float]:
     """
     pattern = re.compile(re.escape(message) + r': stamp (\d+)(?:$| \()')  # "( stage timings)"
     found: Dict[int, float] = {}
-    for line in text.splitlines():
-        parsed = _LOG_LINE.match(line.strip())
-        if parsed is None:
-            continue
-        stamp = pattern.search(parsed['message'])
-        if stamp is not None:
-            found.setdefault(int(stamp.group(1)), float(parsed['time']))
+    for parsed, match in _log_matches(text, pattern):
+        found.setdefault(int(match.group(1)), float(parsed['time']))
     return found
 
 
@@ -110,13 +105,19 @@ def log_stage_ms(text: str, message: str = 'inference done') -> Dict[int, Dict[s
     """
     pattern = re.compile(re.escape(message) + r': stamp (\d+) \((.*)\)$')
     found: Dict[int, Dict[str, float]] = {}
+    for _, match in _log_matches(text, pattern):
+        stages = re.findall(r'(\w+) ([\d.]+) ms', match.group(2))
+        found.setdefault(int(match.group(1)), {k: float(v) for k, v in stages})
+    return found
+
+
+def _log_matches(text: str, pattern: 're.Pattern') -> Iterator[Tuple['re.Match', 're.Match']]:
+    """Yield (log line, ``pattern``'s match in its message) for each matching line."""
     for line in text.splitlines():
         parsed = _LOG_LINE.match(line.strip())
         match = pattern.search(parsed['message']) if parsed else None
         if match is not None:
-            stages = re.findall(r'(\w+) ([\d.]+) ms', match.group(2))
-            found.setdefault(int(match.group(1)), {k: float(v) for k, v in stages})
-    return found
+            yield parsed, match
 
 
 def judge_from_outside(sent: Mapping[int, float], picked: Mapping[int, float],

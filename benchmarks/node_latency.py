@@ -253,6 +253,12 @@ def measure(camera: Camera, pid: int, predictor, values: Dict, outputs: Sequence
     if not camera.spin_until(lambda: camera.publisher.get_subscription_count() > 0, timeout):
         raise RuntimeError('saliency_node did not subscribe to image')
     request = output_request(outputs, values)
+
+    def run_here():  # the node's work in this process: (its stage timings, CPU seconds)
+        start_cpu = time.process_time()
+        timings = compute_outputs(predictor, frame, request).timings
+        return timings, time.process_time() - start_cpu
+
     rounds: List[Round] = []
     lost, late_starts = 0, 0
     cpu0 = wall0 = 0.0
@@ -272,9 +278,7 @@ def measure(camera: Camera, pid: int, predictor, values: Dict, outputs: Sequence
         # here first; the next 40-frame record: +0.0 % and -0.2 %)
         here_first = number % 2 == 1
         if here_first:
-            start_cpu = time.process_time()
-            result = compute_outputs(predictor, frame, request)
-            cpu_s = time.process_time() - start_cpu
+            timings, cpu_s = run_here()
         stamp, sent = camera.publish(frame)
         got = camera.spin_until(lambda: set(outputs) <= set(camera.arrivals.get(stamp, {})),
                                 timeout)
@@ -282,10 +286,8 @@ def measure(camera: Camera, pid: int, predictor, values: Dict, outputs: Sequence
             lost += number >= warmup
             continue
         if not here_first:
-            start_cpu = time.process_time()
-            result = compute_outputs(predictor, frame, request)
-            cpu_s = time.process_time() - start_cpu
-        direct = Round(stamp, sent, camera.arrivals.pop(stamp), result.timings, cpu_s,
+            timings, cpu_s = run_here()
+        direct = Round(stamp, sent, camera.arrivals.pop(stamp), timings, cpu_s,
                        camera.echo_round(frame, timeout), here_first)
         if number >= warmup:
             rounds.append(direct)
@@ -316,9 +318,9 @@ def measure(camera: Camera, pid: int, predictor, values: Dict, outputs: Sequence
         'node_vs_direct_inference': overhead(node_inference,
                                              [r.direct_ms['inference'] for r in timed]),
         'node_vs_direct_inference_by_order': {
-            order: overhead([node_stages[r.stamp]['inference'] for r in timed
-                             if r.here_first == first],
-                            [r.direct_ms['inference'] for r in timed if r.here_first == first])
+            order: overhead(*zip(*[(n, r.direct_ms['inference'])
+                                   for n, r in zip(node_inference, timed)
+                                   if r.here_first == first]))
             for order, first in (('node first', False), ('here first', True))
             if any(r.here_first == first for r in timed)},
         'dds_floor_ms': summary(echo) if echo else None, 'dds_floor_lost': len(rounds) - len(echo),
